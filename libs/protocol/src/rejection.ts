@@ -1,0 +1,23 @@
+/** Stable, machine-readable reasons a command is refused. Clients switch on these; never rename one. */
+export const REJECTION_CODES = [
+  'COURSE_NOT_FOUND',
+  'COURSE_ALREADY_STARTED',
+  'COURSE_CLOSED',
+  'VERSION_CONFLICT',
+  'STEP_OUT_OF_ORDER',
+  'STEP_ALREADY_RECORDED',
+  'ROLE_NOT_PERMITTED',
+  'PROTOCOL_UNKNOWN',
+  'OUTCOME_INVALID',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+/** A refused command: a code for machines and a sentence a clinician understands. Never contains PHI. */
+export type Rejection = {
+  code: RejectionCode;
+  message: string;
+  details?: Record<string, unknown>;
+};
+
+export const reject = (code: RejectionCode, message: string, details?: Record<string, unknown>): Rejection =>
+  details === undefined ? { code, message } : { code, message, details };

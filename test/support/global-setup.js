@@ -1,0 +1,42 @@
+'use strict';
+/**
+ * Starts the real servers the integration and end-to-end tiers need: a PostgreSQL cluster and a
+ * Temporal dev server, each on a free loopback port, in a throwaway folder. Environment variables
+ * set here reach every test worker, which Jest forks afterwards.
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startCluster } = require('../../tools/scripts/lib/postgres');
+const { findTemporalCli, startDevServer } = require('../../tools/scripts/lib/temporal');
+const { freePort } = require('../../tools/scripts/lib/ports');
+const { log: makeLog } = require('../../tools/scripts/lib/log');
+
+module.exports = async () => {
+  const log = makeLog('test-setup');
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'care-test-'));
+  fs.chmodSync(workDir, 0o755);
+  const handles = { workDir };
+  globalThis.__CARE_TEST__ = handles;
+
+  if (process.env.TEST_DATABASE_URL) {
+    process.env.DATABASE_URL = process.env.TEST_DATABASE_URL;
+  } else {
+    const pg = await startCluster({ clusterDir: path.join(workDir, 'postgres'), database: 'care_test', log });
+    handles.postgres = pg;
+    process.env.DATABASE_URL = pg.url;
+  }
+
+  const cli = findTemporalCli({ log });
+  const temporal = await startDevServer({
+    cli,
+    port: await freePort(),
+    log,
+    logFile: path.join(workDir, 'temporal.log'),
+  });
+  handles.temporal = temporal;
+  process.env.TEMPORAL_ADDRESS = temporal.address;
+  process.env.DATA_DIR = path.join(workDir, 'data');
+  process.env.CARE_TEST_WORK_DIR = workDir;
+  process.env.TEMPORAL_CLI_PATH = cli.type === 'existing-path' ? cli.path : '';
+};
