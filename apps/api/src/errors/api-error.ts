@@ -1,0 +1,44 @@
+import { HttpException } from '@nestjs/common';
+
+/** A field-level problem in a request body, named by its path (e.g. `data.consentedAt`). */
+export type FieldProblem = { field: string; message: string };
+
+/**
+ * Every error the API returns has this body. `code` is stable and machine-readable; `message` is a
+ * sentence for people. Nothing in it may contain personal health information or internals.
+ */
+export type ErrorBody = {
+  statusCode: number;
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+  errors?: FieldProblem[];
+  correlationId?: string;
+};
+
+export class ApiError extends HttpException {
+  constructor(readonly body: Omit<ErrorBody, 'correlationId'>) {
+    super(body, body.statusCode);
+  }
+
+  static badRequest(errors: FieldProblem[], message = 'The request body is not valid.'): ApiError {
+    return new ApiError({ statusCode: 400, code: 'INVALID_REQUEST', message, errors });
+  }
+
+  static unauthenticated(): ApiError {
+    return new ApiError({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'A valid bearer token is required.' });
+  }
+
+  static notFound(message = 'No such course of care at your site.'): ApiError {
+    return new ApiError({ statusCode: 404, code: 'COURSE_NOT_FOUND', message });
+  }
+
+  static unavailable(what: string): ApiError {
+    return new ApiError({
+      statusCode: 503,
+      code: 'SERVICE_UNAVAILABLE',
+      message: `${what} is unavailable right now; nothing was recorded. Please retry shortly.`,
+      details: { retryable: true },
+    });
+  }
+}

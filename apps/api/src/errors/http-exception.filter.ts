@@ -1,0 +1,42 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ApiError, type ErrorBody } from './api-error';
+
+/**
+ * Maps every thrown error to the error contract. Unknown errors become a 500 with no detail: stack
+ * traces and driver messages can carry internals or clinical values and never leave the process.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request & { correlationId?: string }>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) {
+      // Log the class and the route only: messages from drivers may echo request values.
+      this.logger.error(`${request.method} ${request.route?.path ?? 'unknown route'} failed: ${(exception as Error)?.name ?? 'unknown'}`);
+    }
+    response.status(body.statusCode).json({ ...body, correlationId: request.correlationId });
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof ApiError) return exception.body;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const res = exception.getResponse();
+      if (status === 413) return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' };
+      if (status === 404) return { statusCode: 404, code: 'NOT_FOUND', message: 'No such resource.' };
+      const message = typeof res === 'object' && res && 'message' in res ? String((res as { message: unknown }).message) : exception.message;
+      return { statusCode: status, code: status === 400 ? 'INVALID_REQUEST' : 'HTTP_ERROR', message };
+    }
+    const status = (exception as { status?: number; statusCode?: number })?.status ?? (exception as { statusCode?: number })?.statusCode;
+    if (status === 400 && (exception as { type?: string }).type === 'entity.parse.failed') {
+      return { statusCode: 400, code: 'INVALID_REQUEST', message: 'The request body is not valid JSON.' };
+    }
+    if (status === 413) return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' };
+    return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Something went wrong on our side; nothing was recorded.' };
+  }
+}

@@ -1,0 +1,53 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Client, Connection } from '@temporalio/client';
+import type { AppConfig } from '@care/config';
+import { createDataSource, EventStore } from '@care/event-store';
+import type { DataSource } from 'typeorm';
+import { APP_CONFIG, DATA_SOURCE, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
+
+/** Closes what the module opened when the application stops. */
+class InfrastructureLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(TEMPORAL_CONNECTION) private readonly connection: Connection,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.close().catch(() => undefined);
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/**
+ * PostgreSQL and Temporal for the API. Both connect lazily so that the API starts (and reports 503
+ * from /health/ready) while either is down, instead of refusing to start.
+ */
+@Global()
+@Module({})
+export class InfrastructureModule {
+  static forRoot(config: AppConfig) {
+    return {
+      module: InfrastructureModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        {
+          provide: DATA_SOURCE,
+          useFactory: async (): Promise<DataSource> => {
+            const dataSource = createDataSource(config.database.url, config.database.poolSize);
+            await dataSource.initialize().catch(() => undefined); // retried on first use, see DatabaseHealth
+            return dataSource;
+          },
+        },
+        { provide: TEMPORAL_CONNECTION, useFactory: () => Connection.lazy({ address: config.temporal.address, connectTimeout: '3 seconds' }) },
+        {
+          provide: TEMPORAL_CLIENT,
+          inject: [TEMPORAL_CONNECTION],
+          useFactory: (connection: Connection) => new Client({ connection, namespace: config.temporal.namespace }),
+        },
+        { provide: EventStore, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new EventStore(dataSource) },
+        InfrastructureLifecycle,
+      ],
+      exports: [APP_CONFIG, DATA_SOURCE, TEMPORAL_CONNECTION, TEMPORAL_CLIENT, EventStore],
+    };
+  }
+}

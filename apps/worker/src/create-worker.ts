@@ -1,0 +1,22 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { CourseActivities } from '@care/contracts';
+
+export type CourseWorkerOptions = {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: CourseActivities;
+  workflowBundle: { code: string };
+};
+
+/** The course-of-care worker: workflows from the bundle, activities from their factory. */
+export const createCourseWorker = (options: CourseWorkerOptions): Promise<Worker> =>
+  Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowBundle: options.workflowBundle,
+    activities: options.activities,
+    // A hung update handler should show up as a stuck task, not as a silently lost command.
+    shutdownGraceTime: '10 seconds',
+  });

@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { loadConfig, type AppConfig } from '@care/config';
+import { createDataSource, EventStore, runMigrations } from '@care/event-store';
+import type { DataSource } from 'typeorm';
+import { createCourseActivities } from './activities/course.activities';
+import { createCourseWorker } from './create-worker';
+import { loadCourseWorkflows } from './workflow-bundle';
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+
+/** Runs the Temporal worker for the lifetime of the Nest application context. */
+@Injectable()
+export class CourseWorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('CourseWorker');
+  private worker: Worker | null = null;
+  private connection: NativeConnection | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EventStore) private readonly eventStore: EventStore,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.connection = await NativeConnection.connect({ address: this.config.temporal.address });
+    this.worker = await createCourseWorker({
+      connection: this.connection,
+      namespace: this.config.temporal.namespace,
+      taskQueue: this.config.temporal.taskQueue,
+      activities: createCourseActivities({ eventStore: this.eventStore }),
+      workflowBundle: await loadCourseWorkflows(),
+    });
+    this.running = this.worker.run();
+    this.running.catch((error: unknown) => {
+      this.logger.error(`worker stopped: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    });
+    this.logger.log(`polling task queue "${this.config.temporal.taskQueue}" on ${this.config.temporal.address}`);
+  }
+
+  /** Resolves when the worker stops polling (after shutdown, or on a fatal error). */
+  async untilStopped(): Promise<void> {
+    await this.running;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.running?.catch(() => undefined);
+    await this.connection?.close();
+  }
+}
+
+@Module({
+  providers: [
+    { provide: APP_CONFIG, useFactory: () => loadConfig() },
+    {
+      provide: DATA_SOURCE,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig): Promise<DataSource> => {
+        const dataSource = await createDataSource(config.database.url, config.database.poolSize).initialize();
+        if (process.env['RUN_MIGRATIONS'] !== 'false') await runMigrations(dataSource);
+        return dataSource;
+      },
+    },
+    { provide: EventStore, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new EventStore(dataSource) },
+    CourseWorkerService,
+  ],
+})
+export class WorkerModule {}

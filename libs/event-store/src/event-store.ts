@@ -1,0 +1,151 @@
+import type { DataSource } from 'typeorm';
+import { eventHash, eventIdFor, GENESIS_HASH, HASH_ALGORITHM } from './hash-chain';
+
+/** An event as a writer hands it over: type, schema version, data and metadata. */
+export type NewEvent = {
+  type: string;
+  schemaVersion: number;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+};
+
+/** An event as stored, with its position in the stream and in the global log. */
+export type StoredEvent = NewEvent & {
+  globalPosition: string;
+  streamId: string;
+  streamVersion: number;
+  eventId: string;
+  recordedAt: string;
+  prevHash: string;
+  hash: string;
+};
+
+export type AppendResult = { globalPosition: string; streamVersion: number; eventId: string; recordedAt: string; hash: string };
+
+/** Another writer moved the stream on; the caller's decision was based on a stale version. */
+export class StreamVersionConflictError extends Error {
+  constructor(readonly streamId: string, readonly expectedVersion: number) {
+    super(`stream ${streamId} is not at version ${expectedVersion}`);
+    this.name = 'StreamVersionConflictError';
+  }
+}
+
+type EventRow = {
+  global_position: string;
+  stream_id: string;
+  stream_version: string;
+  event_id: string;
+  event_type: string;
+  schema_version: number;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  recorded_at: Date;
+  prev_hash: string;
+  hash: string;
+};
+
+const toStored = (r: EventRow): StoredEvent => ({
+  globalPosition: String(r.global_position),
+  streamId: r.stream_id,
+  streamVersion: Number(r.stream_version),
+  eventId: r.event_id,
+  type: r.event_type,
+  schemaVersion: r.schema_version,
+  data: r.data,
+  metadata: r.metadata,
+  recordedAt: r.recorded_at.toISOString(),
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+/** Append-only access to `es.events`. Appends are idempotent per (stream, version). */
+export class EventStore {
+  constructor(private readonly db: DataSource, private readonly clock: () => Date = () => new Date()) {}
+
+  /**
+   * Appends events at `expectedVersion + 1 ...`. Retrying an append that already committed returns the
+   * stored rows; appending on a stream that moved on throws {@link StreamVersionConflictError}.
+   */
+  async append(streamId: string, streamType: string, expectedVersion: number, events: NewEvent[]): Promise<AppendResult[]> {
+    if (events.length === 0) return [];
+    const prevHash =
+      expectedVersion === 0
+        ? GENESIS_HASH
+        : ((await this.db.query('SELECT hash FROM es.events WHERE stream_id = $1 AND stream_version = $2', [streamId, expectedVersion])) as {
+            hash: string;
+          }[])[0]?.hash;
+    if (prevHash === undefined) throw new StreamVersionConflictError(streamId, expectedVersion);
+
+    const recordedAt = this.clock().toISOString();
+    const rows: { id: string; metadata: Record<string, unknown>; prev: string; hash: string }[] = [];
+    let prev = prevHash;
+    events.forEach((event, i) => {
+      const streamVersion = expectedVersion + i + 1;
+      const id = eventIdFor(streamId, streamVersion);
+      const metadata = { ...event.metadata, recordedAt };
+      const hash = eventHash({
+        streamId,
+        streamVersion,
+        eventId: id,
+        eventType: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.data,
+        metadata,
+        prevHash: prev,
+      });
+      rows.push({ id, metadata, prev, hash });
+      prev = hash;
+    });
+
+    try {
+      const result = (await this.db.query(
+        `SELECT * FROM es.append_events($1, $2, $3, $4, $5::uuid[], $6::text[], $7::integer[], $8::jsonb[], $9::jsonb[],
+                                        $10::timestamptz[], $11::text[], $12::text[], $13)`,
+        [
+          streamId,
+          streamType,
+          expectedVersion,
+          prevHash,
+          rows.map((r) => r.id),
+          events.map((e) => e.type),
+          events.map((e) => e.schemaVersion),
+          events.map((e) => JSON.stringify(e.data)),
+          rows.map((r) => JSON.stringify(r.metadata)),
+          events.map(() => recordedAt),
+          rows.map((r) => r.prev),
+          rows.map((r) => r.hash),
+          HASH_ALGORITHM,
+        ],
+      )) as { global_position: string; stream_version: string; event_id: string; recorded_at: Date; hash: string }[];
+      return result.map((r) => ({
+        globalPosition: String(r.global_position),
+        streamVersion: Number(r.stream_version),
+        eventId: r.event_id,
+        recordedAt: r.recorded_at.toISOString(),
+        hash: r.hash,
+      }));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ES409' || (error as { code?: string }).code === '23505') {
+        throw new StreamVersionConflictError(streamId, expectedVersion);
+      }
+      throw error;
+    }
+  }
+
+  /** Every event of one stream, oldest first. */
+  async readStream(streamId: string, fromVersion = 1): Promise<StoredEvent[]> {
+    const rows = (await this.db.query(
+      `SELECT global_position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata,
+              recorded_at, prev_hash, hash
+         FROM es.events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
+      [streamId, fromVersion],
+    )) as EventRow[];
+    return rows.map(toStored);
+  }
+
+  /** The stream's current version, 0 when it does not exist. */
+  async streamVersion(streamId: string): Promise<number> {
+    const rows = (await this.db.query('SELECT version FROM es.streams WHERE stream_id = $1', [streamId])) as { version: string }[];
+    return rows[0] ? Number(rows[0].version) : 0;
+  }
+}

@@ -1,0 +1,5 @@
+export * from './data-source';
+export * from './event-store';
+export * from './hash-chain';
+export * from './migrations';
+export * from './verify-stream';

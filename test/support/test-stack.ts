@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import { loadConfig, type AppConfig } from '@care/config';
+import { createDataSource, EventStore, runMigrations } from '@care/event-store';
+import { createApp } from '../../apps/api/src/create-app';
+import { createCourseActivities } from '../../apps/worker/src/activities/course.activities';
+import { createCourseWorker } from '../../apps/worker/src/create-worker';
+import { bundleCourseWorkflows } from '../../apps/worker/src/workflow-bundle';
+import { createTestSigner, type TokenClaims } from './dev-keys';
+
+export type TestStack = {
+  baseUrl: string;
+  config: AppConfig;
+  db: DataSource;
+  token: (claims: Partial<TokenClaims>) => Promise<string>;
+  signer: Awaited<ReturnType<typeof createTestSigner>>;
+  stopWorker: () => Promise<void>;
+  startWorker: () => Promise<void>;
+  stop: () => Promise<void>;
+};
+
+let bundle: Promise<{ code: string }> | null = null;
+
+/**
+ * The real stack for one test file: migrations on the suite's PostgreSQL, a worker on a task queue of
+ * its own on the suite's Temporal dev server, and the API listening on a free port.
+ */
+export const startTestStack = async (): Promise<TestStack> => {
+  const workDir = process.env['CARE_TEST_WORK_DIR'] ?? path.join(process.cwd(), 'tmp');
+  const keysDir = path.join(workDir, `keys-${randomUUID()}`);
+  const issuer = 'care-test-issuer';
+  const audience = 'care-test-audience';
+  const signer = await createTestSigner(keysDir, issuer, audience);
+  const config = loadConfig({
+    ...process.env,
+    PORT: '0',
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    AUTH_PUBLIC_KEY_FILE: signer.publicKeyFile,
+    AUTH_ISSUER: issuer,
+    AUTH_AUDIENCE: audience,
+    LOG_LEVEL: 'error',
+  });
+
+  const db = await createDataSource(config.database.url, 5).initialize();
+  await runMigrations(db);
+
+  bundle ??= bundleCourseWorkflows();
+  const workflowBundle = await bundle;
+  let worker: Worker | null = null;
+  let running: Promise<void> | null = null;
+  let connection: NativeConnection | null = null;
+  const startWorker = async () => {
+    connection = await NativeConnection.connect({ address: config.temporal.address });
+    worker = await createCourseWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: createCourseActivities({ eventStore: new EventStore(db) }),
+      workflowBundle,
+    });
+    running = worker.run();
+  };
+  const stopWorker = async () => {
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await connection?.close();
+    worker = null;
+  };
+  await startWorker();
+
+  const app: INestApplication = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    config,
+    db,
+    signer,
+    token: (claims) =>
+      signer.sign({ sub: 'u-coord-1', name: 'Casey Coordinator', role: 'coordinator', site: 'site-a', ...claims } as TokenClaims),
+    startWorker,
+    stopWorker,
+    stop: async () => {
+      await app.close();
+      await stopWorker();
+      await db.destroy();
+    },
+  };
+};
+
+/** A small fetch wrapper: JSON in, status and JSON out. */
+export const http = async (
+  baseUrl: string,
+  method: string,
+  route: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
+): Promise<{ status: number; body: any; headers: Headers }> => {
+  const response = await fetch(`${baseUrl}${route}`, {
+    method,
+    headers: {
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.body !== undefined || options.rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...options.headers,
+    },
+    body: options.rawBody ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: response.status, body, headers: response.headers };
+};
