@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '@care/config';
 import { createDataSource, EventStore, runMigrations } from '@care/event-store';
@@ -23,6 +23,13 @@ export type TestStack = {
 };
 
 let bundle: Promise<{ code: string }> | null = null;
+
+// Keep the Temporal runtime's logs to warnings so the test summary stays readable. Installed once per process.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  /* already installed by another test file in this worker */
+}
 
 /**
  * The real stack for one test file: migrations on the suite's PostgreSQL, a worker on a task queue of

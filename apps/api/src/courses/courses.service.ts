@@ -84,7 +84,7 @@ export class CoursesService {
     // Refuse what the protocol refuses before anything reaches Temporal, so a refused start leaves no workflow.
     const preview = decide(command, initialState());
     if (!preview.ok) throw rejectionToError(preview.rejection);
-    await this.requireDatabase();
+    await this.requireDependencies();
     if (key) await this.idempotency.claim(`courses|${principal.id}`, key, dto, courseId);
 
     const operation = new WithStartWorkflowOperation<(input: CourseWorkflowInput) => Promise<CourseState>>(COURSE_WORKFLOW_TYPE, {
@@ -105,7 +105,7 @@ export class CoursesService {
     const key = this.idempotency.validateKey(idempotencyKey);
     this.requireCourseId(courseId);
     const command = this.parseCommand(body, principal, correlationId);
-    await this.requireDatabase();
+    await this.requireDependencies();
     if (key) await this.idempotency.claim(`commands|${principal.id}|${courseId}`, key, body, courseId);
     const updateId = key ? `cmd-${createHash('sha256').update(`${principal.id}|${key}`).digest('hex').slice(0, 32)}` : randomUUID();
     const handle = this.client.workflow.getHandle(courseWorkflowId(courseId));
@@ -119,6 +119,7 @@ export class CoursesService {
 
   async state(principal: Principal, courseId: string): Promise<CourseState> {
     this.requireCourseId(courseId);
+    await this.requireDependencies();
     const state = await this.temporalCall(() => this.client.workflow.getHandle(courseWorkflowId(courseId)).query(courseStateQuery));
     if (state.status === 'not_started' || state.siteId !== principal.siteId) throw ApiError.notFound();
     return state;
@@ -164,6 +165,13 @@ export class CoursesService {
     if (!(await this.health.database())) throw ApiError.unavailable('The clinical record store');
   }
 
+  /** Fails fast (503) when either server is down, before anything is sent that could half-happen. */
+  private async requireDependencies(): Promise<void> {
+    const [database, temporal] = await Promise.all([this.health.database(), this.health.temporal()]);
+    if (!database) throw ApiError.unavailable('The clinical record store');
+    if (!temporal) throw ApiError.unavailable('The workflow service');
+  }
+
   /** The workflow is gone but the course's stream exists: the course was closed. */
   private async throwIfClosed(principal: Principal, courseId: string): Promise<void> {
     const [first] = await this.eventStore.readStream(courseStreamId(courseId)).catch(() => []);
@@ -202,7 +210,9 @@ export class CoursesService {
         details: { retryable: true },
       });
     }
-    if (isGrpcServiceError(error) || isGrpcServiceError((error as { cause?: unknown })?.cause) || !(await this.health.temporal())) {
+    const name = (error as { name?: string })?.name ?? '';
+    const transportFailure = ['TransportError', 'ServiceError', 'TimeoutError'].includes(name) || /connect|deadline|unavailable/i.test(String((error as Error)?.message));
+    if (transportFailure || isGrpcServiceError(error) || isGrpcServiceError((error as { cause?: unknown })?.cause) || !(await this.health.temporal())) {
       return ApiError.unavailable('The workflow service');
     }
     return error;

@@ -1,6 +1,7 @@
-import { Controller, Get, HttpException } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/public.decorator';
+import { ApiError } from '../errors/api-error';
 import { DependencyHealth } from '../infrastructure/dependency-health';
 
 @ApiTags('health')
@@ -19,8 +20,10 @@ export class HealthController {
   @Get('ready')
   async ready() {
     const [database, temporal] = await Promise.all([this.health.database(), this.health.temporal()]);
-    const body = { status: database && temporal ? 'ok' : 'unavailable', checks: { database: database ? 'up' : 'down', temporal: temporal ? 'up' : 'down' } };
-    if (!database || !temporal) throw new HttpException(body, 503);
-    return body;
+    const checks = { database: database ? 'up' : 'down', temporal: temporal ? 'up' : 'down' };
+    if (!database || !temporal) {
+      throw new ApiError({ statusCode: 503, code: 'NOT_READY', message: 'A dependency of the service is unavailable.', details: { checks, retryable: true } });
+    }
+    return { status: 'ok', checks };
   }
 }

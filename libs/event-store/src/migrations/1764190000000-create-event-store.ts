@@ -71,6 +71,13 @@ export class CreateEventStore1764190000000 implements MigrationInterface {
           RAISE EXCEPTION 'append_events: no events' USING ERRCODE = 'ES400';
         END IF;
         IF EXISTS (SELECT 1 FROM es.events e WHERE e.event_id = p_event_ids[1]) THEN
+          -- A retry must carry the same events; different content at a taken version is a conflict.
+          IF (SELECT count(*) FROM es.events e
+                JOIN unnest(p_event_ids, p_types, p_data) AS u (id, typ, dat) ON e.event_id = u.id
+               WHERE e.stream_id = p_stream_id AND e.event_type = u.typ AND e.data = u.dat) <> n THEN
+            RAISE EXCEPTION 'stream % already holds other events after version %', p_stream_id, p_expected_version
+              USING ERRCODE = 'ES409';
+          END IF;
           RETURN QUERY SELECT e.global_position, e.stream_version, e.event_id, e.recorded_at, e.hash
             FROM es.events e WHERE e.event_id = ANY (p_event_ids) ORDER BY e.stream_version;
           RETURN;

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm test`: installs dependencies if needed, makes sure the Temporal CLI exists (building it once),
+ * then runs every Jest tier. The system tier's global set-up starts its own PostgreSQL cluster and
+ * Temporal dev server on free loopback ports and stops them afterwards. Extra arguments go to Jest.
+ */
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { log: makeLog } = require('./lib/log');
+const { ROOT, ensureDependencies } = require('./lib/setup');
+
+const log = makeLog('test');
+ensureDependencies(log);
+const { findTemporalCli } = require('./lib/temporal');
+const cli = findTemporalCli({ log });
+if (cli.type === 'existing-path') process.env.TEMPORAL_CLI = cli.path;
+
+const jest = path.join(ROOT, 'node_modules/jest/bin/jest.js');
+const args = [jest, '--ci', ...(process.env.CI ? ['--maxWorkers=2'] : []), ...process.argv.slice(2)];
+const result = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env: process.env });
+process.exit(result.status ?? 1);

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Prints a bearer token for the embedded default, signed with the key in the data folder.
+ *   npm run token -- --sub alice --name "Alice Example" --role coordinator --site site-a [--ttl 8h]
+ * The token is the last line of output.
+ */
+const path = require('node:path');
+const fs = require('node:fs');
+const { parseArgs } = require('node:util');
+const { ensureDevKeys } = require('./lib/dev-keys');
+const { log: makeLog } = require('./lib/log');
+
+const ROLES = ['coordinator', 'therapist', 'physician', 'auditor', 'integration', 'admin'];
+
+const main = async () => {
+  const { values } = parseArgs({
+    options: {
+      sub: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      site: { type: 'string' },
+      ttl: { type: 'string', default: '8h' },
+    },
+  });
+  const problems = [];
+  if (!values.sub) problems.push('--sub <user id> is required');
+  if (!values.name) problems.push('--name "<printed name>" is required');
+  if (!ROLES.includes(values.role)) problems.push(`--role must be one of ${ROLES.join(', ')}`);
+  if (!values.site) problems.push('--site <site id> is required');
+  if (problems.length) {
+    process.stderr.write(`token: ${problems.join('; ')}\n`);
+    process.exit(2);
+  }
+  const { SignJWT, importPKCS8 } = require('jose');
+  const dataDir = path.resolve(process.env.DATA_DIR || '.data');
+  const { privateKeyFile } = ensureDevKeys(dataDir, makeLog('token'));
+  const key = await importPKCS8(fs.readFileSync(privateKeyFile, 'utf8'), 'EdDSA');
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({ name: values.name, role: values.role, site: values.site, auth_time: now })
+    .setProtectedHeader({ alg: 'EdDSA' })
+    .setSubject(values.sub)
+    .setIssuer(process.env.AUTH_ISSUER || 'mdma-care-backbone-dev')
+    .setAudience(process.env.AUTH_AUDIENCE || 'mdma-care-backbone')
+    .setIssuedAt(now)
+    .setExpirationTime(values.ttl)
+    .sign(key);
+  process.stdout.write(`${token}\n`);
+};
+
+main().catch((error) => {
+  process.stderr.write(`token: ${error.message}\n`);
+  process.exit(1);
+});
