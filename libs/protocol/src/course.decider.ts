@@ -1,8 +1,61 @@
-import type { CourseCommand, RecordEmergencyContact, RecordInformedConsent, StartCourse } from './command';
+import type {
+  AdministerDose,
+  AdministerSupplementalDose,
+  CancelSession,
+  ClassifyAdverseEvent,
+  ClearSafetyHold,
+  CompleteCourse,
+  CompleteSession,
+  CorrectEvent,
+  CourseCommand,
+  DetermineEligibility,
+  DischargePatient,
+  MarkSessionMissed,
+  PlaceSafetyHold,
+  RaiseAlert,
+  RecordAssessment,
+  RecordEligibilityCriterion,
+  RecordEmergencyContact,
+  RecordInformedConsent,
+  RecordMedicalClearance,
+  RecordMedicationWashout,
+  RecordPreDoseChecks,
+  RecordPregnancyTest,
+  RecordVitals,
+  ReportAdverseEvent,
+  ScheduleSession,
+  StartCourse,
+  StartSession,
+  SubmitMonitoringForm,
+  WithdrawCourse,
+  WithholdSupplementalDose,
+} from './command';
+import type { ProtocolDefinition } from './definitions/protocol-definition';
 import { findProtocol } from './definitions/registry';
-import type { CourseEvent, EventMetadata } from './event';
+import { EVENT_SCHEMA_VERSIONS, type CourseEvent, type EventMetadata } from './event';
 import { reject, type Rejection } from './rejection';
-import type { CourseState } from './state';
+import {
+  completeCourseRejection,
+  completeRejection,
+  dischargeRejection,
+  doseRejection,
+  ineligibilityReasons,
+  missedPoints,
+  missingScreening,
+  monitoringFormDue,
+  pointRejection,
+  scheduleRejection,
+  sessionDefinition,
+  sessionState,
+  startRejection,
+  supplementalRejection,
+} from './rules/course.rules';
+import { outcomeProblems, vitalBreaches } from './rules/outcome.rules';
+import { isBefore, minutesBetween } from './rules/time';
+import { VITAL_FIELDS } from './rules/vitals';
+import type { CourseState, SessionState } from './state';
+
+export { evolve } from './course.evolve';
 
 export type Decision = { ok: true; events: CourseEvent[] } | { ok: false; rejection: Rejection };
 
@@ -15,10 +68,46 @@ const metadataOf = (command: CourseCommand): EventMetadata => ({
   correlationId: command.metadata.correlationId,
 });
 
+/**
+ * Builds an event from a command: current schema version, metadata copied from the command, and the
+ * signature manifestation (Part 11 §11.50: signer id, printed name, UTC time, meaning) when one was given.
+ */
+const emit = <E extends CourseEvent>(command: CourseCommand, type: E['type'], data: E['data']): E => {
+  const signature = 'signature' in command.data ? command.data.signature : undefined;
+  const signed = signature
+    ? {
+        ...data,
+        signature: {
+          signerId: command.metadata.actor.id,
+          printedName: command.metadata.actor.name,
+          signedAt: command.metadata.now,
+          meaning: signature.meaning,
+        },
+      }
+    : data;
+  return { type, schemaVersion: EVENT_SCHEMA_VERSIONS[type], data: signed, metadata: metadataOf(command) } as E;
+};
+
 // ---------------------------------------------------------------- checks shared by every command
 
+/**
+ * Commands allowed before informed consent: nothing may be collected about a patient who has not consented,
+ * but safety and closing steps must never be blocked.
+ */
+const BEFORE_CONSENT: readonly CourseCommand['type'][] = [
+  'StartCourse',
+  'RecordInformedConsent',
+  'ReportAdverseEvent',
+  'ClassifyAdverseEvent',
+  'PlaceSafetyHold',
+  'ClearSafetyHold',
+  'RaiseAlert',
+  'WithdrawCourse',
+  'CorrectEvent',
+];
+
 /** Refusals that apply before any step-specific rule. Order matters: never reveal another site's course. */
-const preconditions = (command: CourseCommand, state: CourseState): Rejection | null => {
+const preconditions = (command: CourseCommand, state: CourseState): Rejection | ProtocolDefinition => {
   const { actor, expectedVersion } = command.metadata;
   if (command.type === 'StartCourse') {
     if (state.status !== 'not_started') {
@@ -51,84 +140,500 @@ const preconditions = (command: CourseCommand, state: CourseState): Rejection | 
       allowedRoles: [...allowed],
     });
   }
-  return null;
+  const meaning = protocol.signatures[command.type];
+  if (meaning !== undefined) {
+    const signature = 'signature' in command.data ? command.data.signature : undefined;
+    if (!signature || signature.meaning !== meaning) {
+      return reject('SIGNATURE_REQUIRED', `This step must be signed electronically with the meaning "${meaning}".`, {
+        meaning,
+      });
+    }
+  }
+  if (!BEFORE_CONSENT.includes(command.type) && !state.screening.consentRecorded) {
+    return reject('STEP_OUT_OF_ORDER', 'Informed consent must be recorded before this step.', { missing: 'RecordInformedConsent' });
+  }
+  return protocol;
 };
 
-// ---------------------------------------------------------------- one function per command
+/** Screening items can change only until eligibility is determined. */
+const screeningOpen = (state: CourseState): Rejection | null =>
+  state.screening.eligibility === null
+    ? null
+    : reject('STEP_OUT_OF_ORDER', 'Eligibility has already been determined; screening records can no longer be added.');
 
-const startCourse = (command: StartCourse): Decision => {
+/** The visit named by a command, or why it cannot be used. */
+const visit = (def: ProtocolDefinition, state: CourseState, key: string, dosing = false): SessionState | Rejection => {
+  const session = sessionState(state, key);
+  const definition = sessionDefinition(def, key);
+  if (!session || !definition) return reject('STEP_UNKNOWN', 'This protocol has no such visit.', { sessionKey: key });
+  if (dosing && definition.kind !== 'dosing') {
+    return reject('STEP_OUT_OF_ORDER', 'This step belongs to a dosing visit.', { sessionKey: key });
+  }
+  return session;
+};
+
+const isRejection = (value: unknown): value is Rejection =>
+  typeof value === 'object' && value !== null && 'code' in value && 'message' in value;
+
+const invalid = (message: string, details?: Record<string, unknown>): Decision => refuse(reject('OUTCOME_INVALID', message, details));
+
+// ---------------------------------------------------------------- screening
+
+const startCourse = (command: StartCourse, def: ProtocolDefinition): Decision => {
   if (command.data.siteId !== command.metadata.actor.siteId) {
     return refuse(reject('ROLE_NOT_PERMITTED', 'You may only start courses of care at your own site.'));
   }
-  const protocol = findProtocol(command.data.protocolId);
-  if (!protocol) return refuse(reject('PROTOCOL_UNKNOWN', 'The requested treatment protocol is not known.'));
-  return accept({
-    type: 'CourseStarted',
-    schemaVersion: 1,
-    data: { ...command.data, protocolVersion: protocol.version },
-    metadata: metadataOf(command),
-  });
+  const { courseId, patientRef, siteId, protocolId } = command.data;
+  return accept(emit(command, 'CourseStarted', { courseId, patientRef, siteId, protocolId, protocolVersion: def.version }));
 };
 
 const recordInformedConsent = (command: RecordInformedConsent, state: CourseState): Decision => {
   if (state.screening.consentRecorded) {
     return refuse(reject('STEP_ALREADY_RECORDED', 'Informed consent is already recorded for this course.'));
   }
-  return accept({ type: 'InformedConsentRecorded', schemaVersion: 1, data: command.data, metadata: metadataOf(command) });
+  const { consentFormVersion, consentedAt, consentsToRecording } = command.data;
+  if (isBefore(command.metadata.now, consentedAt)) return invalid('The consent time cannot be in the future.');
+  return accept(
+    emit(command, 'InformedConsentRecorded', { consentFormVersion, consentedAt, consentsToRecording: consentsToRecording ?? null }),
+  );
 };
 
 const recordEmergencyContact = (command: RecordEmergencyContact, state: CourseState): Decision => {
-  if (!state.screening.consentRecorded) {
-    return refuse(
-      reject('STEP_OUT_OF_ORDER', 'Informed consent must be recorded before the emergency contact.', {
-        missing: 'RecordInformedConsent',
-      }),
-    );
-  }
   if (state.screening.emergencyContactRecorded) {
     return refuse(reject('STEP_ALREADY_RECORDED', 'An emergency contact is already recorded for this course.'));
   }
-  return accept({ type: 'EmergencyContactRecorded', schemaVersion: 1, data: command.data, metadata: metadataOf(command) });
+  return accept(emit(command, 'EmergencyContactRecorded', { contactRef: command.data.contactRef }));
 };
+
+const recordEligibilityCriterion = (command: RecordEligibilityCriterion, state: CourseState, def: ProtocolDefinition): Decision => {
+  const closed = screeningOpen(state);
+  if (closed) return refuse(closed);
+  const { criterionId, outcome, evidence } = command.data;
+  if (!def.screening.criteria.some((c) => c.id === criterionId)) {
+    return refuse(reject('STEP_UNKNOWN', 'This protocol has no such eligibility criterion.', { criterionId }));
+  }
+  return accept(emit(command, 'EligibilityCriterionRecorded', { criterionId, outcome, evidence }));
+};
+
+const recordMedicalClearance = (command: RecordMedicalClearance, state: CourseState): Decision => {
+  const closed = screeningOpen(state);
+  if (closed) return refuse(closed);
+  return accept(emit(command, 'MedicalClearanceRecorded', { cleared: command.data.cleared, evidence: command.data.evidence }));
+};
+
+const recordMedicationWashout = (command: RecordMedicationWashout, state: CourseState): Decision => {
+  const closed = screeningOpen(state);
+  if (closed) return refuse(closed);
+  const { required, endsAt } = command.data;
+  if (required && !endsAt) return invalid('A required washout needs its end date.', { field: 'endsAt' });
+  if (!required && endsAt) return invalid('A washout end date is given only when a washout is required.', { field: 'endsAt' });
+  return accept(emit(command, 'MedicationWashoutRecorded', { required, endsAt: endsAt ?? null }));
+};
+
+const recordPregnancyTest = (command: RecordPregnancyTest, state: CourseState): Decision => {
+  const closed = screeningOpen(state);
+  if (closed) return refuse(closed);
+  return accept(emit(command, 'PregnancyTestRecorded', { result: command.data.result }));
+};
+
+const determineEligibility = (command: DetermineEligibility, state: CourseState, def: ProtocolDefinition): Decision => {
+  if (state.screening.eligibility !== null) {
+    return refuse(reject('STEP_ALREADY_RECORDED', 'Eligibility is already determined for this course.'));
+  }
+  const { eligible, reason } = command.data;
+  if (!eligible) {
+    if (!reason) return invalid('Give the reason the patient is not eligible.', { field: 'reason' });
+    return accept(emit(command, 'EligibilityDetermined', { eligible, reason }));
+  }
+  const missing = missingScreening(def, state);
+  if (missing.length > 0) {
+    return refuse(reject('STEP_OUT_OF_ORDER', 'Screening is not complete; some required items are not yet recorded.', { missing }));
+  }
+  const reasons = ineligibilityReasons(def, state);
+  if (reasons.length > 0) {
+    return refuse(reject('INELIGIBLE', 'The screening records do not support eligibility under this protocol.', { reasons }));
+  }
+  return accept(emit(command, 'EligibilityDetermined', { eligible, reason: reason ?? null }));
+};
+
+// ---------------------------------------------------------------- assessments
+
+const recordAssessment = (command: RecordAssessment, state: CourseState, def: ProtocolDefinition): Decision => {
+  const { instrument, timepoint, values } = command.data;
+  const definition = def.instruments.find((i) => i.id === instrument);
+  if (!definition) return refuse(reject('STEP_UNKNOWN', 'This protocol does not use that instrument.', { instrument }));
+  const problems = outcomeProblems(definition.fields, values);
+  if (problems.length > 0) return invalid(`The ${definition.title} values are not valid.`, { problems });
+  const now = command.metadata.now;
+  if (timepoint === 'baseline') {
+    const closed = screeningOpen(state);
+    if (closed) return refuse(closed);
+  } else if (sessionState(state, timepoint)) {
+    const session = sessionState(state, timepoint)!;
+    if (session.status !== 'in_progress') {
+      return refuse(reject('STEP_OUT_OF_ORDER', 'Assessments at a visit are recorded while the visit is in progress.', { missing: 'StartSession' }));
+    }
+    if (session.assessments.includes(instrument)) {
+      return refuse(reject('STEP_ALREADY_RECORDED', `The ${definition.title} is already recorded for this visit; correct it instead.`));
+    }
+  } else {
+    const point = def.assessmentPoints.find((p) => p.key === timepoint);
+    if (!point) return refuse(reject('STEP_UNKNOWN', 'This protocol has no such assessment time point.', { timepoint }));
+    if (point.instrument !== instrument) return invalid(`This time point records the ${point.instrument}.`, { instrument: point.instrument });
+    const refused = pointRejection(def, state, point, now);
+    if (refused) return refuse(refused);
+  }
+  return accept(emit(command, 'AssessmentRecorded', { instrument, timepoint, values }));
+};
+
+// ---------------------------------------------------------------- sessions
+
+const scheduleSession = (command: ScheduleSession, state: CourseState, def: ProtocolDefinition): Decision => {
+  const refused = scheduleRejection(def, state, command.data.sessionKey, command.data.scheduledFor);
+  if (refused) return refuse(refused);
+  return accept(emit(command, 'SessionScheduled', { sessionKey: command.data.sessionKey, scheduledFor: command.data.scheduledFor }));
+};
+
+const startSession = (command: StartSession, state: CourseState, def: ProtocolDefinition): Decision => {
+  const refused = startRejection(def, state, command.data.sessionKey, command.metadata.now);
+  if (refused) return refuse(refused);
+  return accept(emit(command, 'SessionStarted', { sessionKey: command.data.sessionKey }));
+};
+
+const completeSession = (command: CompleteSession, state: CourseState, def: ProtocolDefinition): Decision => {
+  const session = visit(def, state, command.data.sessionKey);
+  if (isRejection(session)) return refuse(session);
+  const refused = completeRejection(def, session);
+  if (refused) return refuse(refused);
+  return accept(emit(command, 'SessionCompleted', { sessionKey: session.key }));
+};
+
+const markSessionMissed = (command: MarkSessionMissed, state: CourseState, def: ProtocolDefinition): Decision => {
+  const session = visit(def, state, command.data.sessionKey);
+  if (isRejection(session)) return refuse(session);
+  if (session.status !== 'scheduled') {
+    return refuse(reject('STEP_OUT_OF_ORDER', 'Only a scheduled visit that has not started can be marked as missed.'));
+  }
+  return accept(emit(command, 'SessionMissed', { sessionKey: session.key, reason: command.data.reason }));
+};
+
+const cancelSession = (command: CancelSession, state: CourseState, def: ProtocolDefinition): Decision => {
+  const session = visit(def, state, command.data.sessionKey);
+  if (isRejection(session)) return refuse(session);
+  if (session.status === 'pending' || session.status === 'completed') {
+    return refuse(reject('STEP_OUT_OF_ORDER', 'Only a scheduled visit, or one started but not yet dosed, can be cancelled.'));
+  }
+  if (session.dosing?.initialDose) {
+    return refuse(reject('STEP_OUT_OF_ORDER', 'A dose was given in this visit; it must be completed with monitoring and discharge.'));
+  }
+  return accept(emit(command, 'SessionCancelled', { sessionKey: session.key, reason: command.data.reason }));
+};
+
+// ---------------------------------------------------------------- dosing-visit steps
+
+const recordPreDoseChecks = (command: RecordPreDoseChecks, state: CourseState, def: ProtocolDefinition): Decision => {
+  const session = visit(def, state, command.data.sessionKey, true);
+  if (isRejection(session)) return refuse(session);
+  if (session.status !== 'in_progress' || session.dosing?.initialDose) {
+    return refuse(reject('STEP_OUT_OF_ORDER', 'Pre-dose checks are recorded after the visit starts and before the dose.'));
+  }
+  const { fasting, pregnancyTest } = command.data;
+  return accept(emit(command, 'PreDoseChecksRecorded', { sessionKey: session.key, fasting, pregnancyTest }));
+};
+
+const administerDose = (command: AdministerDose, state: CourseState, def: ProtocolDefinition): Decision => {
+  const session = visit(def, state, command.data.sessionKey, true);
+  if (isRejection(session)) return refuse(session);
+  const refused = doseRejection(def, state, session);
+  if (refused) return refuse(refused);
+  const { amountMg, lotNumber } = command.data;
+  const { initialDoseOptions: options, initialDoseRange: range } = def.dosing;
+  if ((options && !options.includes(amountMg)) || (range && (amountMg < range.min || amountMg > range.max))) {
+    return invalid('This dose is not one the protocol allows.', { allowedMg: options ?? range });
+  }
+  return accept(emit(command, 'DoseAdministered', { sessionKey: session.key, drug: def.dosing.drug, amountMg, lotNumber: lotNumber ?? null }));
+};
+
+const administerSupplementalDose = (command: AdministerSupplementalDose, state: CourseState, def: ProtocolDefinition): Decision => {
+  const session = visit(def, state, command.data.sessionKey, true);
+  if (isRejection(session)) return refuse(session);
+  const now = command.metadata.now;
+  const refused = supplementalRejection(def, state, session, now);
+  if (refused) return refuse(refused);
+  const initial = session.dosing!.initialDose!;
+  const expected = initial.amountMg * def.dosing.supplemental!.ratio;
+  if (command.data.amountMg !== expected) {
+    return invalid(`The supplemental dose must be ${expected} mg for this visit.`, { expectedMg: expected });
+  }
+  return accept(
+    emit(command, 'SupplementalDoseAdministered', {
+      sessionKey: session.key,
+      drug: def.dosing.drug,
+      amountMg: command.data.amountMg,
+      lotNumber: command.data.lotNumber ?? null,
+      minutesAfterInitialDose: Math.round(minutesBetween(initial.at, now)),
+    }),
+  );
+};
+
+const withholdSupplementalDose = (command: WithholdSupplementalDose, state: CourseState, def: ProtocolDefinition): Decision => {
+  const session = visit(def, state, command.data.sessionKey, true);
+  if (isRejection(session)) return refuse(session);
+  if (!def.dosing.supplemental) return refuse(reject('STEP_UNKNOWN', 'This protocol has no supplemental dose.'));
+  if (!session.dosing?.initialDose || session.status !== 'in_progress') {
+    return refuse(reject('STEP_OUT_OF_ORDER', 'The initial dose must be given first.', { missing: 'AdministerDose' }));
+  }
+  if (session.dosing.supplemental) return refuse(reject('STEP_ALREADY_RECORDED', 'The supplemental dose is already given or withheld.'));
+  return accept(emit(command, 'SupplementalDoseWithheld', { sessionKey: session.key, reason: command.data.reason }));
+};
+
+const recordVitals = (command: RecordVitals, state: CourseState, def: ProtocolDefinition): Decision => {
+  const session = visit(def, state, command.data.sessionKey);
+  if (isRejection(session)) return refuse(session);
+  if (session.status !== 'in_progress') {
+    return refuse(reject('STEP_OUT_OF_ORDER', 'Vital signs are recorded during a visit in progress.', { missing: 'StartSession' }));
+  }
+  const { timing, systolic, diastolic, heartRate } = command.data;
+  const dosed = Boolean(session.dosing?.initialDose);
+  if (timing === 'pre_dose' && dosed) return refuse(reject('STEP_OUT_OF_ORDER', 'The dose is already given; this is not a pre-dose reading.'));
+  if ((timing === 'post_dose' || timing === 'discharge') && !dosed) {
+    return refuse(reject('STEP_OUT_OF_ORDER', 'No dose has been given yet in this visit.', { missing: 'AdministerDose' }));
+  }
+  const reading = {
+    sessionKey: session.key,
+    timing,
+    systolic,
+    diastolic,
+    heartRate,
+    temperatureC: command.data.temperatureC ?? null,
+    measuredAt: command.data.measuredAt ?? command.metadata.now,
+  };
+  if (isBefore(command.metadata.now, reading.measuredAt)) return invalid('The measurement time cannot be in the future.');
+  // A reading is a fact and is always kept; a breach adds an alert rather than refusing the record.
+  const limits = timing === 'pre_dose' ? def.dosing.preDose.holdAbove : def.dosing.vitals.alertAbove;
+  const breaches = vitalBreaches(reading, limits);
+  const recorded = emit(command, 'VitalsRecorded', reading);
+  if (breaches.length === 0) return accept(recorded);
+  const { signature: _signature, ...unsigned } = command.data;
+  const alert = emit({ ...command, data: unsigned }, 'AlertRaised', {
+    sessionKey: session.key,
+    source: 'vitals_threshold',
+    reason: `Vital signs out of range: ${breaches.join('; ')}. Repeat the measurement and have a physician evaluate.`,
+    vitalsRef: state.version + 1,
+  });
+  return accept(recorded, alert);
+};
+
+const raiseAlert = (command: RaiseAlert, state: CourseState, def: ProtocolDefinition): Decision => {
+  const key = command.data.sessionKey;
+  if (key !== undefined) {
+    const session = visit(def, state, key);
+    if (isRejection(session)) return refuse(session);
+  }
+  return accept(emit(command, 'AlertRaised', { sessionKey: key ?? null, source: 'staff', reason: command.data.reason, vitalsRef: null }));
+};
+
+const dischargePatient = (command: DischargePatient, state: CourseState, def: ProtocolDefinition): Decision => {
+  const session = visit(def, state, command.data.sessionKey, true);
+  if (isRejection(session)) return refuse(session);
+  const now = command.metadata.now;
+  const refused = dischargeRejection(def, state, session, now);
+  if (refused) return refuse(refused);
+  const { criteriaMet, escortRef, overnightStay } = command.data;
+  const rules = def.dosing.discharge;
+  if (!criteriaMet) {
+    return refuse(reject('DISCHARGE_CRITERIA_NOT_MET', 'The discharge criteria are not met; keep monitoring the patient.'));
+  }
+  if (rules.escortRequired && !escortRef) {
+    return refuse(reject('DISCHARGE_CRITERIA_NOT_MET', 'Record the adult escort who takes the patient home.', { missing: 'escortRef' }));
+  }
+  if (rules.overnightStay && overnightStay !== true) {
+    return refuse(reject('DISCHARGE_CRITERIA_NOT_MET', 'The protocol requires an overnight stay after the dosing visit.', { missing: 'overnightStay' }));
+  }
+  return accept(
+    emit(command, 'PatientDischarged', {
+      sessionKey: session.key,
+      criteriaMet: true,
+      escortRef: escortRef ?? null,
+      overnightStay: overnightStay ?? null,
+      minutesMonitored: Math.round(minutesBetween(session.dosing!.initialDose!.at, now)),
+    }),
+  );
+};
+
+const submitMonitoringForm = (command: SubmitMonitoringForm, state: CourseState, def: ProtocolDefinition): Decision => {
+  const session = visit(def, state, command.data.sessionKey, true);
+  if (isRejection(session)) return refuse(session);
+  const form = def.dosing.monitoringForm;
+  if (!form) return refuse(reject('STEP_UNKNOWN', 'This protocol has no monitoring form.'));
+  const dueBy = monitoringFormDue(def, session);
+  if (!dueBy || !session.dosing?.discharge) {
+    return refuse(reject('STEP_OUT_OF_ORDER', 'The monitoring form is completed after the patient is discharged.', { missing: 'DischargePatient' }));
+  }
+  if (session.dosing.monitoringForm) return refuse(reject('STEP_ALREADY_RECORDED', 'The monitoring form for this visit is already submitted.'));
+  const problems = outcomeProblems(form.fields, command.data.values);
+  if (problems.length > 0) return invalid('The monitoring form values are not valid.', { problems });
+  // A late form is still recorded (the obligation stands); it is flagged, never refused.
+  const late = isBefore(dueBy, command.metadata.now);
+  return accept(emit(command, 'MonitoringFormSubmitted', { sessionKey: session.key, values: command.data.values, dueBy, late }));
+};
+
+// ---------------------------------------------------------------- safety
+
+const reportAdverseEvent = (command: ReportAdverseEvent, state: CourseState, def: ProtocolDefinition): Decision => {
+  const { description, onsetAt, sessionKey, seriousSuspected } = command.data;
+  if (sessionKey !== undefined) {
+    const session = visit(def, state, sessionKey);
+    if (isRejection(session)) return refuse(session);
+  }
+  if (isBefore(command.metadata.now, onsetAt)) return invalid('The onset time cannot be in the future.', { field: 'onsetAt' });
+  const reported = emit(command, 'AdverseEventReported', {
+    description,
+    onsetAt,
+    sessionKey: sessionKey ?? null,
+    seriousSuspected: seriousSuspected ?? false,
+  });
+  if (!seriousSuspected) return accept(reported);
+  // A suspected serious event holds dosing at once; classification can follow.
+  return accept(reported, emit(command, 'SafetyHoldPlaced', holdForAdverseEvent(state.version + 1)));
+};
+
+const holdForAdverseEvent = (ref: number) =>
+  ({ reason: 'Serious adverse event reported', source: 'serious_adverse_event', adverseEventRef: ref }) as const;
+
+const classifyAdverseEvent = (command: ClassifyAdverseEvent, state: CourseState, def: ProtocolDefinition): Decision => {
+  const { adverseEventRef, serious, aesiCategory, causality, severity } = command.data;
+  const ae = state.adverseEvents.find((a) => a.ref === adverseEventRef);
+  if (!ae) return refuse(reject('STEP_UNKNOWN', 'No adverse event was reported at that position in the record.', { adverseEventRef }));
+  if (aesiCategory !== undefined && !def.aesiCategories.includes(aesiCategory)) {
+    return invalid('This is not an adverse event of special interest under this protocol.', { allowed: [...def.aesiCategories] });
+  }
+  const classified = emit(command, 'AdverseEventClassified', {
+    adverseEventRef,
+    serious,
+    aesiCategory: aesiCategory ?? null,
+    causality,
+    severity,
+  });
+  const alreadyHeld = state.holds.some((h) => h.adverseEventRef === adverseEventRef);
+  if (!serious || alreadyHeld) return accept(classified);
+  const { signature: _signature, ...unsigned } = command.data;
+  return accept(classified, emit({ ...command, data: unsigned }, 'SafetyHoldPlaced', holdForAdverseEvent(adverseEventRef)));
+};
+
+const placeSafetyHold = (command: PlaceSafetyHold): Decision =>
+  accept(emit(command, 'SafetyHoldPlaced', { reason: command.data.reason, source: 'staff', adverseEventRef: null }));
+
+const clearSafetyHold = (command: ClearSafetyHold, state: CourseState): Decision => {
+  const hold = state.holds.find((h) => h.ref === command.data.holdRef);
+  if (!hold) return refuse(reject('STEP_UNKNOWN', 'No safety hold was placed at that position in the record.', { holdRef: command.data.holdRef }));
+  if (hold.clearedAt !== null) return refuse(reject('STEP_ALREADY_RECORDED', 'This safety hold is already cleared.'));
+  return accept(emit(command, 'SafetyHoldCleared', { holdRef: hold.ref, reason: command.data.reason }));
+};
+
+// ---------------------------------------------------------------- closing and corrections
+
+const withdrawCourse = (command: WithdrawCourse): Decision =>
+  accept(emit(command, 'CourseWithdrawn', { reason: command.data.reason, note: command.data.note ?? null }));
+
+/** Event types whose values a correction can amend; other records are amended by recording a new one. */
+const CORRECTABLE = ['AssessmentRecorded', 'VitalsRecorded'];
+
+const correctEvent = (command: CorrectEvent, state: CourseState, def: ProtocolDefinition): Decision => {
+  const { eventVersion, reason, values } = command.data;
+  const type = state.eventTypes[eventVersion - 1];
+  if (eventVersion < 1 || type === undefined) {
+    return refuse(reject('STEP_UNKNOWN', 'There is no record at that position in this course.', { eventVersion }));
+  }
+  if (!CORRECTABLE.includes(type)) {
+    return invalid('Only assessment values and vital-sign readings can be corrected; record a new entry instead.', { correctable: CORRECTABLE });
+  }
+  if (Object.keys(values).length === 0) return invalid('Give at least one corrected value.');
+  const fields =
+    type === 'AssessmentRecorded'
+      ? def.instruments.find((i) => i.id === state.assessments.find((a) => a.version === eventVersion)?.instrument)?.fields ?? []
+      : VITAL_FIELDS;
+  const problems = outcomeProblems(fields, values, { partial: true });
+  if (problems.length > 0) return invalid('The corrected values are not valid.', { problems });
+  return accept(emit(command, 'EventCorrected', { eventVersion, correctedType: type, reason, values }));
+};
+
+const completeCourse = (command: CompleteCourse, state: CourseState, def: ProtocolDefinition): Decision => {
+  const now = command.metadata.now;
+  const refused = completeCourseRejection(def, state, now);
+  if (refused) return refuse(refused);
+  return accept(emit(command, 'CourseCompleted', { missedAssessments: missedPoints(def, state, now).map((p) => p.key) }));
+};
+
+// ---------------------------------------------------------------- decide
 
 /** Decides what a command means for a course: the events it produces, or why it is refused. Pure. */
 export const decide = (command: CourseCommand, state: CourseState): Decision => {
-  const refused = preconditions(command, state);
-  if (refused) return refuse(refused);
+  const checked = preconditions(command, state);
+  if (isRejection(checked)) return refuse(checked);
+  const def = checked;
   switch (command.type) {
     case 'StartCourse':
-      return startCourse(command);
+      return startCourse(command, def);
     case 'RecordInformedConsent':
       return recordInformedConsent(command, state);
     case 'RecordEmergencyContact':
       return recordEmergencyContact(command, state);
+    case 'RecordEligibilityCriterion':
+      return recordEligibilityCriterion(command, state, def);
+    case 'RecordMedicalClearance':
+      return recordMedicalClearance(command, state);
+    case 'RecordMedicationWashout':
+      return recordMedicationWashout(command, state);
+    case 'RecordPregnancyTest':
+      return recordPregnancyTest(command, state);
+    case 'DetermineEligibility':
+      return determineEligibility(command, state, def);
+    case 'RecordAssessment':
+      return recordAssessment(command, state, def);
+    case 'ScheduleSession':
+      return scheduleSession(command, state, def);
+    case 'StartSession':
+      return startSession(command, state, def);
+    case 'CompleteSession':
+      return completeSession(command, state, def);
+    case 'MarkSessionMissed':
+      return markSessionMissed(command, state, def);
+    case 'CancelSession':
+      return cancelSession(command, state, def);
+    case 'RecordPreDoseChecks':
+      return recordPreDoseChecks(command, state, def);
+    case 'AdministerDose':
+      return administerDose(command, state, def);
+    case 'AdministerSupplementalDose':
+      return administerSupplementalDose(command, state, def);
+    case 'WithholdSupplementalDose':
+      return withholdSupplementalDose(command, state, def);
+    case 'RecordVitals':
+      return recordVitals(command, state, def);
+    case 'RaiseAlert':
+      return raiseAlert(command, state, def);
+    case 'DischargePatient':
+      return dischargePatient(command, state, def);
+    case 'SubmitMonitoringForm':
+      return submitMonitoringForm(command, state, def);
+    case 'ReportAdverseEvent':
+      return reportAdverseEvent(command, state, def);
+    case 'ClassifyAdverseEvent':
+      return classifyAdverseEvent(command, state, def);
+    case 'PlaceSafetyHold':
+      return placeSafetyHold(command);
+    case 'ClearSafetyHold':
+      return clearSafetyHold(command, state);
+    case 'WithdrawCourse':
+      return withdrawCourse(command);
+    case 'CorrectEvent':
+      return correctEvent(command, state, def);
+    case 'CompleteCourse':
+      return completeCourse(command, state, def);
     default: {
       const unreachable: never = command;
       throw new Error(`Unhandled command ${(unreachable as CourseCommand).type}`);
-    }
-  }
-};
-
-/** Folds one event into the state. Pure; never refuses: events are facts. */
-export const evolve = (state: CourseState, event: CourseEvent): CourseState => {
-  const next = { ...state, version: state.version + 1 };
-  switch (event.type) {
-    case 'CourseStarted':
-      return {
-        ...next,
-        status: 'active',
-        phase: 'screening',
-        courseId: event.data.courseId,
-        siteId: event.data.siteId,
-        protocol: { id: event.data.protocolId, version: event.data.protocolVersion },
-      };
-    case 'InformedConsentRecorded':
-      return { ...next, screening: { ...state.screening, consentRecorded: true } };
-    case 'EmergencyContactRecorded':
-      return { ...next, screening: { ...state.screening, emergencyContactRecorded: true } };
-    default: {
-      const unreachable: never = event;
-      return unreachable;
     }
   }
 };

@@ -1,4 +1,12 @@
 import type { Actor } from './actor';
+import type {
+  Causality,
+  OutcomeValues,
+  PregnancyTestResult,
+  Severity,
+  VitalsTiming,
+  WithdrawalReason,
+} from './command';
 
 /** Who, when and why: copied from the command that produced the event. */
 export type EventMetadata = {
@@ -7,14 +15,161 @@ export type EventMetadata = {
   correlationId: string;
 };
 
+/** Part 11 §11.50 manifestation: who signed (id and printed name), when (UTC) and what the signature means. */
+export type SignatureManifestation = { signerId: string; printedName: string; signedAt: string; meaning: string };
+type Signed = { signature?: SignatureManifestation };
+
 type Event<T extends string, D> = { type: T; schemaVersion: number; data: D; metadata: EventMetadata };
 
 export type CourseStarted = Event<
   'CourseStarted',
   { courseId: string; patientRef: string; siteId: string; protocolId: string; protocolVersion: number }
 >;
-export type InformedConsentRecorded = Event<'InformedConsentRecorded', { consentFormVersion: string; consentedAt: string }>;
-export type EmergencyContactRecorded = Event<'EmergencyContactRecorded', { contactRef: string }>;
+/** Schema v2 added `consentsToRecording` (null: not stated, as in every v1 event). */
+export type InformedConsentRecorded = Event<
+  'InformedConsentRecorded',
+  { consentFormVersion: string; consentedAt: string; consentsToRecording: boolean | null } & Signed
+>;
+export type EmergencyContactRecorded = Event<'EmergencyContactRecorded', { contactRef: string } & Signed>;
+export type EligibilityCriterionRecorded = Event<
+  'EligibilityCriterionRecorded',
+  { criterionId: string; outcome: 'pass' | 'fail'; evidence: string } & Signed
+>;
+export type MedicalClearanceRecorded = Event<'MedicalClearanceRecorded', { cleared: boolean; evidence: string } & Signed>;
+export type MedicationWashoutRecorded = Event<'MedicationWashoutRecorded', { required: boolean; endsAt: string | null } & Signed>;
+export type PregnancyTestRecorded = Event<'PregnancyTestRecorded', { result: PregnancyTestResult } & Signed>;
+export type EligibilityDetermined = Event<'EligibilityDetermined', { eligible: boolean; reason: string | null } & Signed>;
+export type AssessmentRecorded = Event<
+  'AssessmentRecorded',
+  { instrument: string; timepoint: string; values: OutcomeValues } & Signed
+>;
+export type SessionScheduled = Event<'SessionScheduled', { sessionKey: string; scheduledFor: string } & Signed>;
+export type SessionStarted = Event<'SessionStarted', { sessionKey: string } & Signed>;
+export type SessionCompleted = Event<'SessionCompleted', { sessionKey: string } & Signed>;
+export type SessionMissed = Event<'SessionMissed', { sessionKey: string; reason: string } & Signed>;
+export type SessionCancelled = Event<'SessionCancelled', { sessionKey: string; reason: string } & Signed>;
+export type PreDoseChecksRecorded = Event<
+  'PreDoseChecksRecorded',
+  { sessionKey: string; fasting: boolean; pregnancyTest: PregnancyTestResult } & Signed
+>;
+export type DoseAdministered = Event<
+  'DoseAdministered',
+  { sessionKey: string; drug: string; amountMg: number; lotNumber: string | null } & Signed
+>;
+export type SupplementalDoseAdministered = Event<
+  'SupplementalDoseAdministered',
+  { sessionKey: string; drug: string; amountMg: number; lotNumber: string | null; minutesAfterInitialDose: number } & Signed
+>;
+export type SupplementalDoseWithheld = Event<'SupplementalDoseWithheld', { sessionKey: string; reason: string } & Signed>;
+export type VitalsRecorded = Event<
+  'VitalsRecorded',
+  {
+    sessionKey: string;
+    timing: VitalsTiming;
+    systolic: number;
+    diastolic: number;
+    heartRate: number;
+    temperatureC: number | null;
+    measuredAt: string;
+  } & Signed
+>;
+/** `vitalsRef`: stream version of the reading that breached, when raised by a threshold. */
+export type AlertRaised = Event<
+  'AlertRaised',
+  { sessionKey: string | null; source: 'vitals_threshold' | 'staff'; reason: string; vitalsRef: number | null } & Signed
+>;
+export type PatientDischarged = Event<
+  'PatientDischarged',
+  { sessionKey: string; criteriaMet: true; escortRef: string | null; overnightStay: boolean | null; minutesMonitored: number } & Signed
+>;
+export type MonitoringFormSubmitted = Event<
+  'MonitoringFormSubmitted',
+  { sessionKey: string; values: OutcomeValues; dueBy: string; late: boolean } & Signed
+>;
+export type AdverseEventReported = Event<
+  'AdverseEventReported',
+  { description: string; onsetAt: string; sessionKey: string | null; seriousSuspected: boolean } & Signed
+>;
+export type AdverseEventClassified = Event<
+  'AdverseEventClassified',
+  { adverseEventRef: number; serious: boolean; aesiCategory: string | null; causality: Causality; severity: Severity } & Signed
+>;
+/** `adverseEventRef` is set when a (suspected) serious adverse event placed the hold. */
+export type SafetyHoldPlaced = Event<
+  'SafetyHoldPlaced',
+  { reason: string; source: 'staff' | 'serious_adverse_event'; adverseEventRef: number | null } & Signed
+>;
+export type SafetyHoldCleared = Event<'SafetyHoldCleared', { holdRef: number; reason: string } & Signed>;
+export type CourseWithdrawn = Event<'CourseWithdrawn', { reason: WithdrawalReason | 'screen_failed'; note: string | null } & Signed>;
+export type EventCorrected = Event<
+  'EventCorrected',
+  { eventVersion: number; correctedType: string; reason: string; values: OutcomeValues } & Signed
+>;
+/** `missedAssessments`: assessment points whose window closed unrecorded (kept visible, not hidden). */
+export type CourseCompleted = Event<'CourseCompleted', { missedAssessments: string[] } & Signed>;
 
-export type CourseEvent = CourseStarted | InformedConsentRecorded | EmergencyContactRecorded;
+export type CourseEvent =
+  | CourseStarted
+  | InformedConsentRecorded
+  | EmergencyContactRecorded
+  | EligibilityCriterionRecorded
+  | MedicalClearanceRecorded
+  | MedicationWashoutRecorded
+  | PregnancyTestRecorded
+  | EligibilityDetermined
+  | AssessmentRecorded
+  | SessionScheduled
+  | SessionStarted
+  | SessionCompleted
+  | SessionMissed
+  | SessionCancelled
+  | PreDoseChecksRecorded
+  | DoseAdministered
+  | SupplementalDoseAdministered
+  | SupplementalDoseWithheld
+  | VitalsRecorded
+  | AlertRaised
+  | PatientDischarged
+  | MonitoringFormSubmitted
+  | AdverseEventReported
+  | AdverseEventClassified
+  | SafetyHoldPlaced
+  | SafetyHoldCleared
+  | CourseWithdrawn
+  | EventCorrected
+  | CourseCompleted;
 export type CourseEventType = CourseEvent['type'];
+
+/** Current schema version of each event type. Older stored versions go through `upcastEvent`. */
+export const EVENT_SCHEMA_VERSIONS: Record<CourseEventType, number> = {
+  CourseStarted: 1,
+  InformedConsentRecorded: 2,
+  EmergencyContactRecorded: 1,
+  EligibilityCriterionRecorded: 1,
+  MedicalClearanceRecorded: 1,
+  MedicationWashoutRecorded: 1,
+  PregnancyTestRecorded: 1,
+  EligibilityDetermined: 1,
+  AssessmentRecorded: 1,
+  SessionScheduled: 1,
+  SessionStarted: 1,
+  SessionCompleted: 1,
+  SessionMissed: 1,
+  SessionCancelled: 1,
+  PreDoseChecksRecorded: 1,
+  DoseAdministered: 1,
+  SupplementalDoseAdministered: 1,
+  SupplementalDoseWithheld: 1,
+  VitalsRecorded: 1,
+  AlertRaised: 1,
+  PatientDischarged: 1,
+  MonitoringFormSubmitted: 1,
+  AdverseEventReported: 1,
+  AdverseEventClassified: 1,
+  SafetyHoldPlaced: 1,
+  SafetyHoldCleared: 1,
+  CourseWithdrawn: 1,
+  EventCorrected: 1,
+  CourseCompleted: 1,
+};
+export const EVENT_TYPES = Object.keys(EVENT_SCHEMA_VERSIONS) as CourseEventType[];
