@@ -1,0 +1,231 @@
+import type { Actor, StaffRole } from '../actor';
+import type { CourseCommand, CourseCommandType } from '../command';
+import { decide, evolve, type Decision } from '../course.decider';
+import type { CourseEvent } from '../event';
+import { initialState, type CourseState } from '../state';
+
+/** Test helpers: actors, a clock in days, command builders and given/when/then. Not used by production code. */
+
+export const SITE = 'site-a';
+export const actorFor = (role: StaffRole, siteId = SITE): Actor => ({ id: `u-${role}`, name: `Test ${role}`, role, siteId });
+
+const DAY0 = Date.parse('2026-01-05T00:00:00Z');
+/** Day `d` of the course at `hh:mm` UTC. */
+export const at = (d: number, time = '09:00'): string => {
+  const [h, m] = time.split(':').map(Number);
+  return new Date(DAY0 + d * 86_400_000 + (h! * 60 + m!) * 60_000).toISOString();
+};
+
+type DataOf<T extends CourseCommandType> = Extract<CourseCommand, { type: T }>['data'];
+
+/** A command of `type` by `role` at time `now`. */
+export const cmd = <T extends CourseCommandType>(type: T, data: DataOf<T>, role: StaffRole, now: string): CourseCommand =>
+  ({ type, data, metadata: { actor: actorFor(role), now, correlationId: `corr-${type}` } }) as CourseCommand;
+
+export const signed = (meaning: string) => ({ signature: { meaning } });
+
+/** Applies a command that must be accepted; fails the test with the rejection otherwise. */
+export const apply = (state: CourseState, command: CourseCommand): CourseState => {
+  const decision = decide(command, state);
+  if (!decision.ok) {
+    throw new Error(`${command.type} refused: ${decision.rejection.code} ${decision.rejection.message} ${JSON.stringify(decision.rejection.details)}`);
+  }
+  return decision.events.reduce(evolve, state);
+};
+
+export const given = (...commands: CourseCommand[]): CourseState => commands.reduce(apply, initialState());
+
+/** The events a course recorded, by replaying its commands. */
+export const eventsOf = (...commands: CourseCommand[]): CourseEvent[] => {
+  let state = initialState();
+  const events: CourseEvent[] = [];
+  for (const command of commands) {
+    const decision = decide(command, state);
+    if (!decision.ok) throw new Error(`${command.type} refused: ${decision.rejection.code}`);
+    events.push(...decision.events);
+    state = decision.events.reduce(evolve, state);
+  }
+  return events;
+};
+
+export const rejectionOf = (decision: Decision): string | undefined => (decision.ok ? undefined : decision.rejection.code);
+
+// ---------------------------------------------------------------- MDMA-AT course script
+
+export const MDMA = 'mdma-at-ptsd';
+export const ESKETAMINE = 'esketamine-monitored';
+
+export const start = (protocolId: string, now = at(0, '08:00')): CourseCommand =>
+  cmd('StartCourse', { courseId: 'c-1', patientRef: 'P-001', siteId: SITE, protocolId }, 'coordinator', now);
+
+export const consent = (now = at(0, '08:10')): CourseCommand =>
+  cmd('RecordInformedConsent', { consentFormVersion: 'v3', consentedAt: at(0, '08:05') }, 'coordinator', now);
+
+export const cssrs = (timepoint: string, now: string): CourseCommand =>
+  cmd('RecordAssessment', { instrument: 'C-SSRS', timepoint, values: { suicidalIdeation: false, suicidalBehavior: false } }, 'therapist', now);
+
+export const caps5 = (timepoint: string, total: number, now: string): CourseCommand =>
+  cmd('RecordAssessment', { instrument: 'CAPS-5', timepoint, values: { total, ptsdDiagnosis: total >= 28, raterRef: 'IR-7' } }, 'therapist', now);
+
+const MDMA_CRITERIA = [
+  'age-18-or-over',
+  'fluent-in-site-language',
+  'able-to-swallow-pills',
+  'consents-to-recording',
+  'reports-new-conditions',
+  'contraception',
+  'lifestyle',
+  'ptsd-diagnosis-6-months',
+  'uncontrolled-hypertension',
+  'ventricular-arrhythmia',
+  'qtc-prolongation',
+  'cardio-cerebrovascular-disease',
+  'liver-disease',
+  'low-body-weight',
+  'primary-psychotic-disorder',
+  'bipolar-i',
+  'dissociative-identity-disorder',
+  'eating-disorder-purging',
+  'serious-suicide-risk',
+  'substance-use-early-remission',
+  'pregnancy-or-lactation',
+];
+
+export const criterion = (criterionId: string, outcome: 'pass' | 'fail' = 'pass', now = at(0, '10:00')): CourseCommand =>
+  cmd('RecordEligibilityCriterion', { criterionId, outcome, evidence: 'Screening interview and records', ...signed('authorship') }, 'coordinator', now);
+
+/** MDMA screening up to (not including) the eligibility determination. Washout ends on day 20. */
+export const mdmaScreening = (baseline = 40): CourseCommand[] => [
+  start(MDMA),
+  consent(),
+  cmd('RecordEmergencyContact', { contactRef: 'EC-1' }, 'coordinator', at(0, '08:20')),
+  ...MDMA_CRITERIA.map((id) => criterion(id)),
+  caps5('baseline', baseline, at(0, '11:00')),
+  cmd('RecordMedicalClearance', { cleared: true, evidence: 'ECG and labs normal', ...signed('approval') }, 'physician', at(0, '12:00')),
+  cmd('RecordMedicationWashout', { required: true, endsAt: at(20, '00:00') }, 'physician', at(0, '12:10')),
+  cmd('RecordPregnancyTest', { result: 'negative' }, 'coordinator', at(0, '12:20')),
+];
+
+export const determineEligible = (now = at(0, '13:00')): CourseCommand =>
+  cmd('DetermineEligibility', { eligible: true, ...signed('approval') }, 'physician', now);
+
+/** A non-dosing visit: start, C-SSRS, complete. */
+export const simpleVisit = (key: string, day: number, time = '09:00'): CourseCommand[] => [
+  cmd('StartSession', { sessionKey: key }, 'therapist', at(day, time)),
+  cssrs(key, at(day, '09:30')),
+  cmd('CompleteSession', { sessionKey: key }, 'therapist', at(day, '10:30')),
+];
+
+export const vitals = (sessionKey: string, timing: 'pre_dose' | 'post_dose' | 'discharge' | 'other', now: string, bp: [number, number] = [120, 80], heartRate = 72) =>
+  cmd('RecordVitals', { sessionKey, timing, systolic: bp[0], diastolic: bp[1], heartRate, temperatureC: 36.8 }, 'therapist', now);
+
+/** Start of an MDMA dosing visit through the initial dose (given at 08:30). */
+export const mdmaDosingStart = (key: string, day: number, doseMg: number): CourseCommand[] => [
+  cmd('StartSession', { sessionKey: key }, 'therapist', at(day, '08:00')),
+  vitals(key, 'pre_dose', at(day, '08:05')),
+  cmd('RecordPreDoseChecks', { sessionKey: key, fasting: true, pregnancyTest: 'negative' }, 'therapist', at(day, '08:10')),
+  cssrs(key, at(day, '08:15')),
+  cmd('AdministerDose', { sessionKey: key, amountMg: doseMg, lotNumber: 'LOT-1', ...signed('responsibility') }, 'physician', at(day, '08:30')),
+];
+
+/** The rest of an MDMA dosing visit: supplemental at 10:30, discharge at 16:45, completed at 17:00. */
+export const mdmaDosingEnd = (key: string, day: number, doseMg: number): CourseCommand[] => [
+  vitals(key, 'post_dose', at(day, '10:00')),
+  cmd('AdministerSupplementalDose', { sessionKey: key, amountMg: doseMg / 2 }, 'physician', at(day, '10:30')),
+  vitals(key, 'discharge', at(day, '16:40')),
+  cmd('DischargePatient', { sessionKey: key, criteriaMet: true, escortRef: 'ESC-1', overnightStay: true }, 'therapist', at(day, '16:45')),
+  cmd('CompleteSession', { sessionKey: key }, 'therapist', at(day, '17:00')),
+];
+
+export const mdmaDosing = (key: string, day: number, doseMg: number): CourseCommand[] => [
+  ...mdmaDosingStart(key, day, doseMg),
+  ...mdmaDosingEnd(key, day, doseMg),
+];
+
+/** Eligible, prepared and ready for dosing-1 on day 28. */
+export const mdmaPrepared = (): CourseCommand[] => [
+  ...mdmaScreening(),
+  determineEligible(),
+  ...simpleVisit('prep-1', 7),
+  ...simpleVisit('prep-2', 14),
+  ...simpleVisit('prep-3', 21),
+];
+
+const cycle = (k: number, day: number, doseMg: number): CourseCommand[] => [
+  ...mdmaDosing(`dosing-${k}`, day, doseMg),
+  ...simpleVisit(`integration-${k}.1`, day + 1),
+  ...simpleVisit(`integration-${k}.2`, day + 8),
+  ...simpleVisit(`integration-${k}.3`, day + 15),
+];
+
+/** A complete MDMA-AT course: screening day 0, dosing days 28, 56, 84, endpoint day 126 (18 weeks). */
+export const mdmaCompleteCourse = (): CourseCommand[] => [
+  ...mdmaPrepared(),
+  ...cycle(1, 28, 80),
+  ...cycle(2, 56, 120),
+  caps5('caps5-after-dosing-2', 30, at(60)),
+  ...cycle(3, 84, 120),
+  caps5('caps5-after-dosing-3', 22, at(88)),
+  caps5('caps5-endpoint', 18, at(126)),
+  cmd('CompleteCourse', signed('responsibility'), 'physician', at(126, '12:00')),
+];
+
+// ---------------------------------------------------------------- esketamine course script
+
+const ESKETAMINE_CRITERIA = ['rems-enrolled', 'transport-arranged', 'aneurysmal-vascular-disease', 'arteriovenous-malformation', 'intracerebral-haemorrhage'];
+
+export const esketamineEligible = (): CourseCommand[] => [
+  start(ESKETAMINE),
+  consent(),
+  ...ESKETAMINE_CRITERIA.map((id) => criterion(id)),
+  determineEligible(),
+];
+
+export const monitoringForm = (key: string, now: string, overrides: Record<string, string | number | boolean> = {}) =>
+  cmd(
+    'SubmitMonitoringForm',
+    {
+      sessionKey: key,
+      values: {
+        benzodiazepines: false,
+        hypnotics: false,
+        psychostimulants: false,
+        maois: false,
+        doseMg: 56,
+        lotNumber: 'LOT-9',
+        minutesMonitored: 125,
+        couldHaveLeftAt: '2026-01-12T11:15:00Z',
+        vitalsInRange: true,
+        sedation: false,
+        dissociation: true,
+        respiratoryDepression: false,
+        seriousAdverseEvents: false,
+        ...overrides,
+      },
+      ...signed('authorship'),
+    },
+    'physician',
+    now,
+  );
+
+/** One esketamine treatment visit on `day`: dose at 09:15, 40-minute reading, discharge 11:20. */
+export const esketamineVisit = (key: string, day: number, withForm = true): CourseCommand[] => [
+  cmd('StartSession', { sessionKey: key }, 'physician', at(day, '09:00')),
+  vitals(key, 'pre_dose', at(day, '09:05')),
+  cmd('RecordPreDoseChecks', { sessionKey: key, fasting: true, pregnancyTest: 'not_applicable' }, 'physician', at(day, '09:10')),
+  cmd('AdministerDose', { sessionKey: key, amountMg: 56, lotNumber: 'LOT-9' }, 'physician', at(day, '09:15')),
+  vitals(key, 'post_dose', at(day, '09:55')),
+  vitals(key, 'discharge', at(day, '11:15')),
+  cmd('DischargePatient', { sessionKey: key, criteriaMet: true, escortRef: 'ESC-2' }, 'physician', at(day, '11:20')),
+  cmd('CompleteSession', { sessionKey: key }, 'physician', at(day, '11:30')),
+  ...(withForm ? [monitoringForm(key, at(day + 1))] : []),
+];
+
+export const esketamineCompleteCourse = (): CourseCommand[] => [
+  ...esketamineEligible(),
+  ...esketamineVisit('treatment-1', 7),
+  ...esketamineVisit('treatment-2', 10),
+  ...esketamineVisit('treatment-3', 14),
+  ...esketamineVisit('treatment-4', 17),
+  cmd('CompleteCourse', signed('responsibility'), 'physician', at(18)),
+];
