@@ -37,14 +37,21 @@ export class DependencyHealth {
   }
 
   async temporal(): Promise<boolean> {
+    // Abort on timeout: a call left retrying in the background would later fire on a closed channel
+    // during shutdown and crash the process with an uncaught "Channel has been shut down".
+    const abort = new AbortController();
     try {
       await withTimeout(
-        this.connection.withDeadline(Date.now() + 2000, () => this.connection.workflowService.getSystemInfo({})),
+        this.connection.withAbortSignal(abort.signal, () =>
+          this.connection.withDeadline(Date.now() + 2000, () => this.connection.workflowService.getSystemInfo({})),
+        ),
         2500,
       );
       return true;
     } catch {
       return false;
+    } finally {
+      abort.abort();
     }
   }
 }

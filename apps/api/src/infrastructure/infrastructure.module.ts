@@ -38,7 +38,13 @@ export class InfrastructureModule {
             return dataSource;
           },
         },
-        { provide: TEMPORAL_CONNECTION, useFactory: () => Connection.lazy({ address: config.temporal.address, connectTimeout: '3 seconds' }) },
+        {
+          provide: TEMPORAL_CONNECTION,
+          // No gRPC retry interceptor: every call here already runs under a deadline and a failure becomes a
+          // retryable 503. The default interceptor retries from timers, which throw uncaught
+          // "Channel has been shut down" errors when the connection closes while Temporal is down.
+          useFactory: () => Connection.lazy({ address: config.temporal.address, connectTimeout: '3 seconds', interceptors: [] }),
+        },
         {
           provide: TEMPORAL_CLIENT,
           inject: [TEMPORAL_CONNECTION],
