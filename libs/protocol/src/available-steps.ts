@@ -49,21 +49,27 @@ const SCREENING_COMMANDS: Record<ScreeningStep, { command: CourseCommandType; la
   pregnancy_test: { command: 'RecordPregnancyTest', label: 'Record the pregnancy test' },
 };
 
+type Collector = {
+  result: AvailableSteps;
+  step: (step: Step, rejection: Rejection | null) => void;
+  dueAt: (label: string, command: CourseCommandType, dueAt: string | null | undefined, sessionKey?: string) => void;
+};
+
 /** Collects steps, sorting each into available or blocked by the rule the decider would apply. */
-class Collector {
-  readonly result: AvailableSteps = { available: [], blocked: [], due: [] };
-  constructor(private readonly now: string) {}
-
-  step(step: Step, rejection: Rejection | null): void {
-    if (rejection) this.result.blocked.push({ ...step, reason: rejection.code, message: rejection.message });
-    else this.result.available.push(step);
-  }
-
-  dueAt(label: string, command: CourseCommandType, dueAt: string | null | undefined, sessionKey?: string): void {
-    if (!dueAt) return;
-    this.result.due.push({ label, command, ...(sessionKey ? { sessionKey } : {}), dueAt, overdue: isBefore(dueAt, this.now) });
-  }
-}
+const collector = (now: string): Collector => {
+  const result: AvailableSteps = { available: [], blocked: [], due: [] };
+  return {
+    result,
+    step: (step, rejection) => {
+      if (rejection) result.blocked.push({ ...step, reason: rejection.code, message: rejection.message });
+      else result.available.push(step);
+    },
+    dueAt: (label, command, dueAt, sessionKey) => {
+      if (!dueAt) return;
+      result.due.push({ label, command, ...(sessionKey ? { sessionKey } : {}), dueAt, overdue: isBefore(dueAt, now) });
+    },
+  };
+};
 
 const screeningSteps = (def: ProtocolDefinition, state: CourseState, out: Collector): void => {
   const missing = missingScreening(def, state);
@@ -144,7 +150,7 @@ const nextVisitSteps = (def: ProtocolDefinition, state: CourseState, now: string
  * code the decider would give) and the due dates, for worklists and workflow timers. Pure.
  */
 export const availableSteps = (state: CourseState, now: string): AvailableSteps => {
-  const out = new Collector(now);
+  const out = collector(now);
   if (state.status === 'not_started') {
     out.step({ command: 'StartCourse', label: 'Start the course of care' }, null);
     return out.result;

@@ -52,6 +52,7 @@ import {
 } from './rules/course.rules';
 import { outcomeProblems, vitalBreaches } from './rules/outcome.rules';
 import { isBefore, minutesBetween } from './rules/time';
+import { unsigned } from './rules/unsigned';
 import { VITAL_FIELDS } from './rules/vitals';
 import type { CourseState, SessionState } from './state';
 
@@ -414,8 +415,7 @@ const recordVitals = (command: RecordVitals, state: CourseState, def: ProtocolDe
   const breaches = vitalBreaches(reading, limits);
   const recorded = emit(command, 'VitalsRecorded', reading);
   if (breaches.length === 0) return accept(recorded);
-  const { signature: _signature, ...unsigned } = command.data;
-  const alert = emit({ ...command, data: unsigned }, 'AlertRaised', {
+  const alert = emit({ ...command, data: unsigned(command.data) }, 'AlertRaised', {
     sessionKey: session.key,
     source: 'vitals_threshold',
     reason: `Vital signs out of range: ${breaches.join('; ')}. Repeat the measurement and have a physician evaluate.`,
@@ -517,8 +517,7 @@ const classifyAdverseEvent = (command: ClassifyAdverseEvent, state: CourseState,
   });
   const alreadyHeld = state.holds.some((h) => h.adverseEventRef === adverseEventRef);
   if (!serious || alreadyHeld) return accept(classified);
-  const { signature: _signature, ...unsigned } = command.data;
-  return accept(classified, emit({ ...command, data: unsigned }, 'SafetyHoldPlaced', holdForAdverseEvent(adverseEventRef)));
+  return accept(classified, emit({ ...command, data: unsigned(command.data) }, 'SafetyHoldPlaced', holdForAdverseEvent(adverseEventRef)));
 };
 
 const placeSafetyHold = (command: PlaceSafetyHold): Decision =>

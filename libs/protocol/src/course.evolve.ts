@@ -1,5 +1,6 @@
 import { findProtocol } from './definitions/registry';
 import type { CourseEvent } from './event';
+import { unsigned } from './rules/unsigned';
 import type { CourseState, SessionState } from './state';
 
 const updateSession = (state: CourseState, key: string, change: (s: SessionState) => SessionState): SessionState[] =>
@@ -154,7 +155,7 @@ export const evolve = (state: CourseState, event: CourseEvent): CourseState => {
       };
     case 'VitalsRecorded': {
       const session = state.sessions.find((s) => s.key === event.data.sessionKey);
-      const { signature: _signature, ...reading } = event.data;
+      const reading = unsigned(event.data);
       return { ...next, vitals: [...state.vitals, { version, attempt: session?.attempt ?? 1, ...reading }] };
     }
     case 'AlertRaised':
