@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig } from '@care/config';
-import { freePort } from '../../tools/scripts/lib/ports';
+import { freePort } from '../support/free-port';
 import { createApp } from '../../apps/api/src/create-app';
 import { createTestSigner } from '../support/dev-keys';
 import { http } from '../support/test-stack';

@@ -9,6 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { startCluster } = require('../../tools/scripts/lib/postgres');
 const { findTemporalCli, startDevServer } = require('../../tools/scripts/lib/temporal');
+const { ensureTimeSkippingServer } = require('../../tools/scripts/lib/time-skipping-server');
 const { freePort } = require('../../tools/scripts/lib/ports');
 const { log: makeLog } = require('../../tools/scripts/lib/log');
 
@@ -39,4 +40,6 @@ module.exports = async () => {
   process.env.DATA_DIR = path.join(workDir, 'data');
   process.env.CARE_TEST_WORK_DIR = workDir;
   process.env.TEMPORAL_CLI_PATH = cli.type === 'existing-path' ? cli.path : '';
+  // Time-skipping suites start their own server from this executable (one per suite, on a free port).
+  process.env.TEMPORAL_TEST_SERVER = ensureTimeSkippingServer({ log });
 };

@@ -1,2 +1,3 @@
 // Entry point of the workflow bundle: every workflow the worker runs is exported here.
 export { courseOfCare } from './course-of-care/course-of-care.workflow';
+export { dosingSession } from './dosing-session/dosing-session.workflow';

@@ -1,4 +1,5 @@
 export * from './activities';
 export * from './course-workflow';
+export * from './dosing-session';
 export * from './search-attributes';
 export { default as SEARCH_ATTRIBUTE_TYPES } from './search-attributes.json';

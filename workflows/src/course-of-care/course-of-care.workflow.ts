@@ -3,12 +3,25 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { decide, evolve, initialState, type CourseCommand, type CourseState, type Rejection } from '@care/protocol';
+import {
+  decide,
+  evolve,
+  findProtocol,
+  initialState,
+  type CourseCommand,
+  type CourseEvent,
+  type CourseState,
+  type Rejection,
+} from '@care/protocol';
 import {
   COMMAND_REJECTED_FAILURE,
   courseStateQuery,
@@ -16,17 +29,31 @@ import {
   CoursePhaseKey,
   CourseSiteKey,
   CourseStatusKey,
+  dischargedSignal,
+  DOSING_SESSION_WORKFLOW_TYPE,
+  dosingSessionWorkflowId,
+  missedVitalsSignal,
   submitCommandUpdate,
+  vitalsRecordedSignal,
   type CommandResult,
   type CourseActivities,
   type CourseWorkflowInput,
+  type DosingSessionInput,
+  type RecordedEvent,
 } from '@care/contracts';
+import { SYSTEM_ACTOR } from '../shared/system-actor';
 
 // Appends retry until PostgreSQL answers again: an accepted command's events must never be dropped.
 const { appendEvents } = proxyActivities<CourseActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+/** Patch ids: each names a behaviour that courses started before it did not have (see README, versioning). */
+export const PATCHES = { dosingSessionChild: 'dosing-session-child-v1' } as const;
+
+/** How long after its target a scheduled vital-sign reading may arrive before it counts as missed. */
+const MISSED_READING_GRACE_MINUTES = 15;
 
 const rejected = (rejection: Rejection): ApplicationFailure =>
   ApplicationFailure.create({ type: COMMAND_REJECTED_FAILURE, message: rejection.message, details: [rejection], nonRetryable: true });
@@ -39,10 +66,12 @@ const isClosed = (state: CourseState): boolean => state.status === 'withdrawn' |
 
 /**
  * One course of care. It owns the course's state and is the only writer of its event stream:
- * commands arrive as Updates, `decide` validates them, accepted events are folded with `evolve`
- * and appended to PostgreSQL in order through an idempotent activity.
+ * staff commands arrive as Updates, `decide` validates them (a refused command never enters history),
+ * accepted events are folded with `evolve` and appended to PostgreSQL in order through an idempotent
+ * activity. A dosing session runs as a child workflow that keeps the vitals schedule.
  */
 export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseState> {
+  const { courseId } = input;
   let state: CourseState = input.state ?? initialState();
   // Appends run one after another in the order their commands were decided, so stream versions never race.
   let appendTail: Promise<unknown> = Promise.resolve();
@@ -55,33 +84,118 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
     ]);
   };
 
+  /** Child workflow ids of dosing sessions that are dosed but not yet discharged. Derived, so it survives continue-as-new. */
+  const openDosingSessions = (): string[] =>
+    state.sessions
+      .filter((s) => s.dosing?.initialDose && !s.dosing.discharge)
+      .map((s) => dosingSessionWorkflowId(courseId, s.key, s.attempt));
+
+  /** Side effects of newly accepted events on the dosing-session children. Runs after the state has moved on. */
+  const driveChildren = (events: CourseEvent[], before: CourseState): void => {
+    if (!patched(PATCHES.dosingSessionChild)) return;
+    for (const event of events) {
+      const data = event.data as { sessionKey?: string };
+      const session = data.sessionKey ? state.sessions.find((s) => s.key === data.sessionKey) : undefined;
+      const childId = session ? dosingSessionWorkflowId(courseId, session.key, session.attempt) : null;
+      switch (event.type) {
+        case 'DoseAdministered': {
+          const def = state.protocol && findProtocol(state.protocol.id, state.protocol.version);
+          if (!def || !session || !childId) break;
+          const childInput: DosingSessionInput = {
+            courseId,
+            sessionKey: session.key,
+            attempt: session.attempt,
+            doseAt: event.metadata.occurredAt,
+            schedule: def.dosing.vitals.postDose.map((p) => ({ ...p })),
+            graceMinutes: MISSED_READING_GRACE_MINUTES,
+            minimumMonitoringMinutes: def.dosing.minimumMonitoringMinutes,
+          };
+          // ABANDON: the child must outlive a continue-as-new of this run; withdrawal cancels it explicitly.
+          void startChild(DOSING_SESSION_WORKFLOW_TYPE, {
+            workflowId: childId,
+            args: [childInput],
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+          }).catch(() => undefined);
+          break;
+        }
+        case 'VitalsRecorded':
+          if (childId && openDosingSessions().includes(childId)) {
+            const measuredAt = (event.data as { measuredAt?: string }).measuredAt ?? event.metadata.occurredAt;
+            void getExternalWorkflowHandle(childId).signal(vitalsRecordedSignal, { measuredAt }).catch(() => undefined);
+          }
+          break;
+        case 'PatientDischarged':
+          if (childId) void getExternalWorkflowHandle(childId).signal(dischargedSignal, { at: event.metadata.occurredAt }).catch(() => undefined);
+          break;
+        case 'SessionCancelled': {
+          const previous = before.sessions.find((s) => s.key === data.sessionKey);
+          if (previous?.dosing?.initialDose && !previous.dosing.discharge) {
+            void getExternalWorkflowHandle(dosingSessionWorkflowId(courseId, previous.key, previous.attempt))
+              .cancel()
+              .catch(() => undefined);
+          }
+          break;
+        }
+        case 'CourseWithdrawn':
+          for (const s of before.sessions) {
+            if (s.dosing?.initialDose && !s.dosing.discharge) {
+              void getExternalWorkflowHandle(dosingSessionWorkflowId(courseId, s.key, s.attempt))
+                .cancel()
+                .catch(() => undefined);
+            }
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  };
+
+  /**
+   * Decides a command against the current state and, if accepted, folds and appends its events.
+   * Everything before the first await is synchronous, so concurrent handlers each see the state the
+   * previous one left.
+   */
+  const apply = (command: CourseCommand): { ok: true; state: CourseState; recorded: Promise<RecordedEvent[]> } | { ok: false; rejection: Rejection } => {
+    const decision = decide(stamped(command), state);
+    if (!decision.ok) return decision;
+    const before = state;
+    const expectedVersion = state.version;
+    state = decision.events.reduce(evolve, state);
+    const after = state;
+    publishSearchAttributes();
+    driveChildren(decision.events, before);
+    const recorded = appendTail.then(() =>
+      appendEvents({
+        streamId: courseStreamId(courseId),
+        streamType: 'course',
+        expectedVersion,
+        events: decision.events.map((e) => ({
+          type: e.type,
+          schemaVersion: e.schemaVersion,
+          data: e.data as Record<string, unknown>,
+          metadata: e.metadata as unknown as Record<string, unknown>,
+        })),
+      }),
+    );
+    appendTail = recorded.catch(() => undefined);
+    return { ok: true, state: after, recorded };
+  };
+
+  /** Commands the workflow itself issues (timers, child reports). A refusal is expected (e.g. course closed) and dropped. */
+  const applySystem = (build: (meta: CourseCommand['metadata']) => CourseCommand): void => {
+    const meta = { actor: SYSTEM_ACTOR, now: new Date().toISOString(), correlationId: `workflow:${workflowInfo().runId}` };
+    apply(build({ ...meta, actor: { ...SYSTEM_ACTOR, siteId: state.siteId ?? '' } }));
+  };
+
   setHandler(courseStateQuery, () => state);
 
   setHandler(
     submitCommandUpdate,
     async (command): Promise<CommandResult> => {
-      // Decide and evolve before the first await: concurrent updates each see the state left by the previous one.
-      const decision = decide(stamped(command), state);
-      if (!decision.ok) throw rejected(decision.rejection);
-      const expectedVersion = state.version;
-      state = decision.events.reduce(evolve, state);
-      const after = state;
-      publishSearchAttributes();
-      const append = appendTail.then(() =>
-        appendEvents({
-          streamId: courseStreamId(input.courseId),
-          streamType: 'course',
-          expectedVersion,
-          events: decision.events.map((e) => ({
-            type: e.type,
-            schemaVersion: e.schemaVersion,
-            data: e.data as Record<string, unknown>,
-            metadata: e.metadata as unknown as Record<string, unknown>,
-          })),
-        }),
-      );
-      appendTail = append.catch(() => undefined);
-      return { state: after, events: await append };
+      const result = apply(command);
+      if (!result.ok) throw rejected(result.rejection);
+      return { state: result.state, events: await result.recorded };
     },
     {
       validator: (command) => {
@@ -91,10 +205,29 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
     },
   );
 
+  setHandler(missedVitalsSignal, ({ sessionKey, attempt, label, dueAt }) => {
+    const session = state.sessions.find((s) => s.key === sessionKey);
+    if (!session || session.attempt !== attempt) return; // a report about an abandoned attempt
+    applySystem((metadata) => ({
+      type: 'RaiseAlert',
+      data: { sessionKey, reason: `Scheduled vital signs (${label}, due ${dueAt}) were not recorded.` },
+      metadata,
+    }));
+  });
+
+  // A course whose start was refused or never arrived ends instead of lingering as an empty workflow.
+  if (state.status === 'not_started') {
+    const started = await condition(() => state.status !== 'not_started', '10 minutes');
+    if (!started) {
+      await condition(allHandlersFinished);
+      return state;
+    }
+  }
+
   await condition(() => isClosed(state) || workflowInfo().continueAsNewSuggested);
   // Let in-flight updates finish (their appends included) before closing or handing over to a new run.
   await condition(allHandlersFinished);
   await appendTail;
   if (isClosed(state)) return state;
-  return continueAsNew<typeof courseOfCare>({ courseId: input.courseId, state });
+  return continueAsNew<typeof courseOfCare>({ courseId, state });
 }

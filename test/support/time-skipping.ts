@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import { createDataSource, EventStore, runMigrations } from '@care/event-store';
+import { createCourseActivities } from '../../apps/worker/src/activities/course.activities';
+import { bundleCourseWorkflows } from '../../apps/worker/src/workflow-bundle';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  /* installed by another file in this worker */
+}
+
+export type TimeSkippingStack = {
+  env: TestWorkflowEnvironment;
+  /** A fresh worker (a Worker runs once: `runUntil` shuts it down). */
+  newWorker: () => Promise<Worker>;
+  taskQueue: string;
+  db: DataSource;
+  stop: () => Promise<void>;
+};
+
+/**
+ * Temporal's time-skipping test server (the Java build, provisioned by global-setup) with a course
+ * worker whose activities write to the suite's real PostgreSQL. Timers of days and weeks fire at once
+ * whenever the workflow is only waiting on time.
+ */
+export const startTimeSkipping = async (): Promise<TimeSkippingStack> => {
+  const path = process.env['TEMPORAL_TEST_SERVER'];
+  if (!path) throw new Error('TEMPORAL_TEST_SERVER is not set: run through the system Jest project (global-setup)');
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    // No --enable-time-skipping: that starts the clock unlocked, and an idle course would race to its run
+    // timeout. Locked, time moves only when a test sleeps (unlockTimeSkippingWithSleep).
+    server: { executable: { type: 'existing-path', path } },
+  });
+  // The test server validates search attributes against a fixed list; add the course's own.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: { CourseStatus: 2, CoursePhase: 2, CourseSite: 2, CourseNextDueAt: 6 },
+  });
+  const db = await createDataSource(process.env['DATABASE_URL']!, 5).initialize();
+  await runMigrations(db);
+  const taskQueue = `ts-${randomUUID()}`;
+  const workflowBundle = await bundleCourseWorkflows();
+  const newWorker = () =>
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle,
+      activities: createCourseActivities({ eventStore: new EventStore(db) }),
+    });
+  return {
+    env,
+    newWorker,
+    taskQueue,
+    db,
+    stop: async () => {
+      await env.teardown();
+      await db.destroy();
+    },
+  };
+};

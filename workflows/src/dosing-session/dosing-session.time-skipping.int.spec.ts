@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { courseStreamId } from '@care/contracts';
+import { at, esketamineEligible, esketamineVisit, vitals } from '../../../libs/protocol/src/testing/course.fixtures';
+import { CourseDriver } from '../../../test/support/course-driver';
+import { startTimeSkipping, type TimeSkippingStack } from '../../../test/support/time-skipping';
+
+/**
+ * A dosing session as a child workflow, on Temporal's time-skipping server: the hours of a session pass
+ * in moments and the vitals schedule's timers fire as the protocol says (esketamine: a reading about
+ * 40 minutes after the dose, counted as missed 15 minutes after that).
+ */
+describe('dosing session child workflow (time skipping)', () => {
+  let stack: TimeSkippingStack;
+  beforeAll(async () => {
+    stack = await startTimeSkipping();
+  });
+  afterAll(async () => stack?.stop());
+
+  const events = async (courseId: string) =>
+    (await stack.db.query('SELECT event_type, data, metadata FROM es.events WHERE stream_id = $1 ORDER BY stream_version', [
+      courseStreamId(courseId),
+    ])) as { event_type: string; data: Record<string, unknown>; metadata: Record<string, any> }[];
+
+  it('stays silent when the scheduled reading arrives on time', async () => {
+    const courseId = randomUUID();
+    const driver = new CourseDriver(stack.env, stack.taskQueue, courseId);
+    await (await stack.newWorker()).runUntil(driver.sendAll([...esketamineEligible(), ...esketamineVisit('treatment-1', 7, false)]));
+    const recorded = await events(courseId);
+    expect(recorded.map((e) => e.event_type)).toContain('PatientDischarged');
+    expect(recorded.filter((e) => e.event_type === 'AlertRaised')).toHaveLength(0);
+  });
+
+  it('records an alert, by the workflow itself, when the 40-minute reading is missed', async () => {
+    const courseId = randomUUID();
+    const driver = new CourseDriver(stack.env, stack.taskQueue, courseId);
+    // The reading due about 40 minutes after the 09:15 dose arrives only at 10:30, after its grace period.
+    const visit = esketamineVisit('treatment-1', 7, false).map((c) =>
+      c.type === 'RecordVitals' && (c.data as { timing: string }).timing === 'post_dose' ? vitals('treatment-1', 'post_dose', at(7, '10:30')) : c,
+    );
+    await (await stack.newWorker()).runUntil(driver.sendAll([...esketamineEligible(), ...visit]));
+    const recorded = await events(courseId);
+    const alerts = recorded.filter((e) => e.event_type === 'AlertRaised');
+    expect(alerts).toHaveLength(1);
+    expect(String(alerts[0]!.data['reason'])).toMatch(/about 40 minutes after the dose.*not recorded/);
+    expect(alerts[0]!.metadata['actor']).toMatchObject({ id: 'system:course-workflow' });
+    // It came before the discharge: the timer fired at dose + 40 + 15 minutes, not at the end.
+    const types = recorded.map((e) => e.event_type);
+    expect(types.indexOf('AlertRaised')).toBeLessThan(types.indexOf('PatientDischarged'));
+  });
+});
