@@ -5,7 +5,29 @@ export type AppConfig = {
   /** Where the embedded default keeps its data (PostgreSQL cluster, Temporal SQLite file, dev keys). */
   dataDir: string;
   http: { host: string; port: number; bodyLimit: string };
-  database: { url: string; schema: string; poolSize: number };
+  database: {
+    url: string;
+    schema: string;
+    poolSize: number;
+    /** Role every runtime connection switches to (`care_app`); null runs as the login role. */
+    role: string | null;
+    /** Login used to apply migrations (the schema owner); defaults to `url`. */
+    migrationUrl: string;
+  };
+  /** The signed global ledger over events and read accesses. */
+  ledger: {
+    /** PEM PKCS#8 Ed25519 private key that signs checkpoints (embedded default: generated into dataDir). */
+    signingKeyFile: string;
+    /** Whether a missing key file may be generated (only for the default path of the embedded default). */
+    generateSigningKey: boolean;
+    /** Names this log in every signed checkpoint. */
+    origin: string;
+    /** How often the worker integrates new entries and signs a checkpoint. */
+    integrateIntervalMs: number;
+  };
+  projections: { pollIntervalMs: number };
+  /** Records are kept at least this long; no code path deletes them at all (see README, Retention). */
+  retention: { years: number };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string | null };
   auth: {
     /** PEM file of the public key that verifies bearer tokens (embedded default: generated into dataDir). */
@@ -75,6 +97,18 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     problems.push(`DATABASE_SCHEMA must be a lower-case SQL identifier, got "${schema}"`);
   }
 
+  const role = str('DATABASE_ROLE', 'care_app');
+  if (role !== 'none' && !/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
+    problems.push(`DATABASE_ROLE must be a lower-case SQL identifier or "none", got "${role}"`);
+  }
+  const migrationUrl = str('DATABASE_MIGRATION_URL', databaseUrl || 'postgres://unset');
+  if (!/^postgres(ql)?:\/\//.test(migrationUrl)) problems.push('DATABASE_MIGRATION_URL must start with postgres:// or postgresql://');
+
+  const defaultLedgerKey = path.join(dataDir, 'keys', 'ledger-signing.pem');
+  const ledgerKey = path.resolve(cwd, str('LEDGER_SIGNING_KEY_FILE', defaultLedgerKey));
+  // Retention below six years would fall short of HIPAA §164.316(b)(2)(i); refuse rather than warn.
+  const retentionYears = int('RETENTION_YEARS', 25, 6, 200);
+
   const config: AppConfig = {
     dataDir,
     http: {
@@ -82,7 +116,21 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
       port: int('PORT', 3000, 0, 65535),
       bodyLimit: str('HTTP_BODY_LIMIT', '100kb'),
     },
-    database: { url: databaseUrl, schema, poolSize: int('DATABASE_POOL_SIZE', 10, 1, 200) },
+    database: {
+      url: databaseUrl,
+      schema,
+      poolSize: int('DATABASE_POOL_SIZE', 10, 1, 200),
+      role: role === 'none' ? null : role,
+      migrationUrl,
+    },
+    ledger: {
+      signingKeyFile: ledgerKey,
+      generateSigningKey: ledgerKey === defaultLedgerKey,
+      origin: str('LEDGER_ORIGIN', 'mdma-care-backbone'),
+      integrateIntervalMs: int('LEDGER_INTEGRATE_INTERVAL_MS', 10_000, 100, 86_400_000),
+    },
+    projections: { pollIntervalMs: int('PROJECTIONS_POLL_INTERVAL_MS', 1000, 50, 3_600_000) },
+    retention: { years: retentionYears },
     temporal: {
       address: temporalAddress,
       namespace: str('TEMPORAL_NAMESPACE', 'default'),

@@ -30,3 +30,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL must start with postgres/);
   });
 });
+
+describe('loadConfig: database role, ledger and retention', () => {
+  const base = { DATABASE_URL: 'postgres://app@127.0.0.1:5432/care' };
+
+  it('runs as care_app by default, migrates with DATABASE_URL, keeps records 25 years', () => {
+    const config = loadConfig(base, '/srv/app');
+    expect(config.database.role).toBe('care_app');
+    expect(config.database.migrationUrl).toBe(base.DATABASE_URL);
+    expect(config.ledger).toMatchObject({ signingKeyFile: '/srv/app/.data/keys/ledger-signing.pem', generateSigningKey: true });
+    expect(config.retention.years).toBe(25);
+  });
+
+  it('lets an operator run as the login role and bring their own signing key', () => {
+    const config = loadConfig({ ...base, DATABASE_ROLE: 'none', LEDGER_SIGNING_KEY_FILE: '/run/secrets/ledger.pem' }, '/srv/app');
+    expect(config.database.role).toBeNull();
+    expect(config.ledger).toMatchObject({ signingKeyFile: '/run/secrets/ledger.pem', generateSigningKey: false });
+  });
+
+  it('refuses a retention period under six years and a malformed role', () => {
+    expect(() => loadConfig({ ...base, RETENTION_YEARS: '5' })).toThrow(/RETENTION_YEARS must be/);
+    expect(() => loadConfig({ ...base, DATABASE_ROLE: 'Robert"; DROP' })).toThrow(/DATABASE_ROLE must be/);
+  });
+});

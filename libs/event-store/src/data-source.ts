@@ -1,9 +1,24 @@
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 
+/** The restricted role the API and the worker run as (created by the migrations). */
+export const APP_DATABASE_ROLE = 'care_app';
+
+export type DataSourceOptions = {
+  /**
+   * A role every connection of the pool switches to at start-up (`-c role=...`), so the service runs
+   * with that role's grants even when its login is the schema owner. Null: run as the login role
+   * (migrations, tools, and logins that already are the restricted role).
+   */
+  role?: string | null;
+};
+
+const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
 /** A TypeORM data source for the service's database. Schema changes only through migrations. */
-export const createDataSource = (url: string, poolSize = 10): DataSource =>
-  new DataSource({
+export const createDataSource = (url: string, poolSize = 10, options: DataSourceOptions = {}): DataSource => {
+  if (options.role && !ROLE_NAME.test(options.role)) throw new Error('database role must be a lower-case SQL identifier');
+  return new DataSource({
     type: 'postgres',
     url,
     synchronize: false,
@@ -11,9 +26,12 @@ export const createDataSource = (url: string, poolSize = 10): DataSource =>
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each',
-    extra: { max: poolSize, application_name: 'mdma-care-backbone' },
+    // A startup parameter rather than a SET after connect: it applies to every pooled connection,
+    // including reconnections, before the first query can run.
+    extra: { max: poolSize, application_name: 'mdma-care-backbone', ...(options.role ? { options: `-c role=${options.role}` } : {}) },
     logging: false,
   });
+};
 
 // Any constant works; it only has to be the same for every process that migrates this database.
 const MIGRATION_LOCK = 7_420_190;

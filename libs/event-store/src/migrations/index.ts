@@ -1,5 +1,14 @@
 import { CreateEventStore1764190000000 } from './1764190000000-create-event-store';
 import { CreateIdempotencyKeys1764190000001 } from './1764190000001-create-idempotency-keys';
+import { CreateAuditLedger1764200000000 } from './1764200000000-create-audit-ledger';
+import { CreateProjections1764200000001 } from './1764200000001-create-projections';
+import { CreateDatabaseRoles1764200000002 } from './1764200000002-create-database-roles';
 
 /** Every migration, in order. Listed explicitly so the compiled app never depends on file globs. */
-export const MIGRATIONS = [CreateEventStore1764190000000, CreateIdempotencyKeys1764190000001];
+export const MIGRATIONS = [
+  CreateEventStore1764190000000,
+  CreateIdempotencyKeys1764190000001,
+  CreateAuditLedger1764200000000,
+  CreateProjections1764200000001,
+  CreateDatabaseRoles1764200000002,
+];
