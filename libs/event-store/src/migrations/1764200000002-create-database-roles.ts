@@ -17,6 +17,8 @@ export class CreateDatabaseRoles1764200000002 implements MigrationInterface {
       BEGIN
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'care_app') THEN CREATE ROLE care_app NOLOGIN; END IF;
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'care_auditor') THEN CREATE ROLE care_auditor NOLOGIN; END IF;
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL; -- another database of the cluster created it at the same moment
       END $$`);
     // The migrating owner must be able to SET ROLE care_app (a superuser always can). A non-superuser
     // owner without ADMIN on the role gets a clear failure at first connection instead of here.
