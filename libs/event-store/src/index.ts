@@ -5,3 +5,5 @@ export * from './migrations';
 export * from './verify-stream';
 export * from './ledger';
 export * from './access-log/access-log';
+export * from './projections';
+export * from './notification-outbox';

@@ -3,6 +3,7 @@ import { CreateIdempotencyKeys1764190000001 } from './1764190000001-create-idemp
 import { CreateAuditLedger1764200000000 } from './1764200000000-create-audit-ledger';
 import { CreateProjections1764200000001 } from './1764200000001-create-projections';
 import { CreateDatabaseRoles1764200000002 } from './1764200000002-create-database-roles';
+import { CreateNotificationOutbox1764210000000 } from './1764210000000-create-notification-outbox';
 
 /** Every migration, in order. Listed explicitly so the compiled app never depends on file globs. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateAuditLedger1764200000000,
   CreateProjections1764200000001,
   CreateDatabaseRoles1764200000002,
+  CreateNotificationOutbox1764210000000,
 ];
