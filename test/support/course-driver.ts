@@ -3,13 +3,25 @@ import { Client, WithStartWorkflowOperation, type WorkflowHandle } from '@tempor
 import { COURSE_WORKFLOW_TYPE, courseWorkflowId, submitCommandUpdate, type CommandResult } from '@care/contracts';
 import type { CourseCommand } from '@care/protocol';
 
+const DAY = 86_400_000;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/** Deep copy of `value` with every UTC timestamp string moved by `shiftMs`. */
+const shifted = (value: unknown, shiftMs: number): unknown => {
+  if (typeof value === 'string' && ISO_UTC.test(value)) return new Date(Date.parse(value) + shiftMs).toISOString();
+  if (Array.isArray(value)) return value.map((v) => shifted(v, shiftMs));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shifted(v, shiftMs)]));
+  return value;
+};
+
 /**
- * Sends a scripted course (commands stamped with times on the script's own calendar) to a course
- * workflow, skipping server time so that each command arrives at the same offset from the first one
- * as in the script. The workflow stamps its own clock on every command, so the offsets are what count.
+ * Plays a scripted course (commands stamped with times on the script's own calendar) against a course
+ * workflow on the time-skipping server. The server's clock is first moved to the script's time of day,
+ * then every command is sent when server time reaches the script's time shifted by whole days; the
+ * timestamps inside command data (scheduled times, end of washout...) are shifted the same way.
  */
 export class CourseDriver {
-  private origin: { script: number; server: number } | null = null;
+  private shiftMs: number | null = null;
   handle: WorkflowHandle | null = null;
   /**
    * A plain client on the test server's connection. The environment's own client unlocks time skipping
@@ -26,17 +38,31 @@ export class CourseDriver {
     this.client = new Client({ connection: env.connection, ...(env.namespace ? { namespace: env.namespace } : {}) });
   }
 
+  /** A script time as server time. */
+  toServer(iso: string): string {
+    if (this.shiftMs === null) throw new Error('the driver has not started yet');
+    return new Date(Date.parse(iso) + this.shiftMs).toISOString();
+  }
+
   /** Moves server time forward to the script time `iso` (never backwards). */
   async advanceTo(iso: string): Promise<void> {
-    const now = await this.env.currentTimeMs();
-    if (!this.origin) this.origin = { script: Date.parse(iso), server: now };
-    const target = this.origin.server + (Date.parse(iso) - this.origin.script);
+    let now = await this.env.currentTimeMs();
+    if (this.shiftMs === null) {
+      // Align the time of day, so that "09:00 on day 7" in the script is 09:00 on the server too.
+      const script = Date.parse(iso);
+      const offset = (((script - now) % DAY) + DAY) % DAY;
+      if (offset > 0) await this.env.sleep(offset);
+      now += offset;
+      this.shiftMs = now - script;
+    }
+    const target = Date.parse(iso) + this.shiftMs;
     if (target > now) await this.env.sleep(target - now);
   }
 
   async send(command: CourseCommand): Promise<CommandResult> {
     await this.advanceTo(command.metadata.now);
-    const withCourse = (command.type === 'StartCourse' ? { ...command, data: { ...command.data, courseId: this.courseId } } : command) as CourseCommand;
+    const data = shifted(command.data, this.shiftMs!) as Record<string, unknown>;
+    const withCourse = { ...command, data: command.type === 'StartCourse' ? { ...data, courseId: this.courseId } : data } as CourseCommand;
     // Every command goes through update-with-start (USE_EXISTING): the same Update, validator and handler
     // as production's executeUpdate, but the Java time-skipping server only completes plain Updates
     // sent this way (a plain UpdateWorkflowExecution answers NOT_FOUND there; the dev server is fine).
@@ -58,5 +84,22 @@ export class CourseDriver {
 
   async sendAll(commands: CourseCommand[]): Promise<void> {
     for (const command of commands) await this.send(command);
+  }
+
+  /**
+   * Ends the course's workflows. On the time-skipping server the clock only moves while no workflow
+   * task is outstanding, so a course left running with timers would stall later tests.
+   */
+  async close(): Promise<void> {
+    if (!this.handle) return;
+    const { executions } = await this.client.workflowService.listOpenWorkflowExecutions({
+      namespace: this.env.namespace ?? 'default',
+      maximumPageSize: 100,
+    });
+    for (const e of executions ?? []) {
+      if (e.execution?.workflowId?.startsWith(courseWorkflowId(this.courseId))) {
+        await this.client.workflow.getHandle(e.execution.workflowId).terminate('test finished').catch(() => undefined);
+      }
+    }
   }
 }

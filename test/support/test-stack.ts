@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '@care/config';
-import { createDataSource, EventStore, runMigrations } from '@care/event-store';
+import { createDataSource, EventStore, NotificationOutbox, runMigrations } from '@care/event-store';
 import { createApp } from '../../apps/api/src/create-app';
 import { createCourseActivities } from '../../apps/worker/src/activities/course.activities';
 import { createCourseWorker } from '../../apps/worker/src/create-worker';
@@ -65,7 +65,7 @@ export const startTestStack = async (): Promise<TestStack> => {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createCourseActivities({ eventStore: new EventStore(db) }),
+      activities: createCourseActivities({ eventStore: new EventStore(db), outbox: new NotificationOutbox(db) }),
       workflowBundle,
     });
     running = worker.run();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
-import { createDataSource, EventStore, runMigrations } from '@care/event-store';
+import { createDataSource, EventStore, NotificationOutbox, runMigrations } from '@care/event-store';
 import { createCourseActivities } from '../../apps/worker/src/activities/course.activities';
 import { bundleCourseWorkflows } from '../../apps/worker/src/workflow-bundle';
 
@@ -14,8 +14,8 @@ try {
 
 export type TimeSkippingStack = {
   env: TestWorkflowEnvironment;
-  /** A fresh worker (a Worker runs once: `runUntil` shuts it down). */
-  newWorker: () => Promise<Worker>;
+  /** Runs `fn` while the suite's worker polls; any worker failure fails `fn`. */
+  withWorker: <T>(fn: () => Promise<T>) => Promise<T>;
   taskQueue: string;
   db: DataSource;
   stop: () => Promise<void>;
@@ -48,14 +48,27 @@ export const startTimeSkipping = async (): Promise<TimeSkippingStack> => {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle,
-      activities: createCourseActivities({ eventStore: new EventStore(db) }),
+      activities: createCourseActivities({ eventStore: new EventStore(db), outbox: new NotificationOutbox(db) }),
     });
+  // One worker for the whole suite: on this server the clock waits for outstanding workflow tasks, so
+  // every course of the suite must stay served while any test skips time.
+  const worker = await newWorker();
+  let failure: unknown = null;
+  const running = worker.run().catch((error: unknown) => {
+    failure = error;
+  });
   return {
     env,
-    newWorker,
+    withWorker: async (fn) => {
+      const result = await fn();
+      if (failure) throw failure;
+      return result;
+    },
     taskQueue,
     db,
     stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
       await env.teardown();
       await db.destroy();
     },

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '@care/config';
-import { createDataSource, EventStore, runMigrations } from '@care/event-store';
+import { createDataSource, EventStore, NotificationOutbox, runMigrations } from '@care/event-store';
 import type { DataSource } from 'typeorm';
 import { createCourseActivities } from './activities/course.activities';
 import { createCourseWorker } from './create-worker';
+import { RecordKeepingModule } from './record-keeping.module';
 import { loadCourseWorkflows } from './workflow-bundle';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -21,6 +22,7 @@ export class CourseWorkerService implements OnApplicationBootstrap, OnApplicatio
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(EventStore) private readonly eventStore: EventStore,
+    @Inject(NotificationOutbox) private readonly outbox: NotificationOutbox,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -29,7 +31,7 @@ export class CourseWorkerService implements OnApplicationBootstrap, OnApplicatio
       connection: this.connection,
       namespace: this.config.temporal.namespace,
       taskQueue: this.config.temporal.taskQueue,
-      activities: createCourseActivities({ eventStore: this.eventStore }),
+      activities: createCourseActivities({ eventStore: this.eventStore, outbox: this.outbox }),
       workflowBundle: await loadCourseWorkflows(),
     });
     this.running = this.worker.run();
@@ -53,18 +55,23 @@ export class CourseWorkerService implements OnApplicationBootstrap, OnApplicatio
 }
 
 @Module({
+  imports: [RecordKeepingModule],
   providers: [
     { provide: APP_CONFIG, useFactory: () => loadConfig() },
     {
       provide: DATA_SOURCE,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig): Promise<DataSource> => {
-        const dataSource = await createDataSource(config.database.url, config.database.poolSize).initialize();
-        if (process.env['RUN_MIGRATIONS'] !== 'false') await runMigrations(dataSource);
-        return dataSource;
+        if (process.env['RUN_MIGRATIONS'] !== 'false') {
+          // Migrations run as the schema owner; everything after as the restricted role (README: Roles in the database).
+          const owner = await createDataSource(config.database.migrationUrl, 1).initialize();
+          await runMigrations(owner).finally(() => owner.destroy());
+        }
+        return createDataSource(config.database.url, config.database.poolSize, { role: config.database.role }).initialize();
       },
     },
     { provide: EventStore, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new EventStore(dataSource) },
+    { provide: NotificationOutbox, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new NotificationOutbox(dataSource) },
     CourseWorkerService,
   ],
 })

@@ -20,7 +20,7 @@ import {
   supplementalRejection,
   supplementalWindow,
 } from './rules/course.rules';
-import { addMinutes, isBefore } from './rules/time';
+import { addHours, addMinutes, isBefore } from './rules/time';
 import { activeHolds, type CourseState, type SessionState } from './state';
 
 /** A step a user could take next: the command, what it applies to, and its time window if it has one. */
@@ -36,7 +36,25 @@ export type Step = {
 };
 export type BlockedStep = Step & { reason: RejectionCode; message: string };
 /** A deadline or target time; `overdue` when `now` is past it. */
-export type DueDate = { label: string; command: CourseCommandType; sessionKey?: string; dueAt: string; overdue: boolean };
+export type DueDate = {
+  /** Stable identity of this due date (step, visit, label and time); the workflow's notices refer to it. */
+  key: string;
+  label: string;
+  command: CourseCommandType;
+  sessionKey?: string;
+  dueAt: string;
+  overdue: boolean;
+  /** Whether a reminder ahead of it makes sense (not for windows measured in minutes). */
+  remind: boolean;
+  /** Passing it voids the eligibility determination. */
+  expiresEligibility?: true;
+};
+
+/** The key of a due date. Contains no personal data: command, visit key, label and time only. */
+export const dueKeyOf = (command: string, sessionKey: string | undefined, label: string, dueAt: string): string =>
+  `${command}|${sessionKey ?? ''}|${label}|${dueAt}`;
+
+type DueOptions = { sessionKey?: string; remind?: boolean; expiresEligibility?: true };
 export type AvailableSteps = { available: Step[]; blocked: BlockedStep[]; due: DueDate[] };
 
 const SCREENING_COMMANDS: Record<ScreeningStep, { command: CourseCommandType; label: string }> = {
@@ -52,7 +70,7 @@ const SCREENING_COMMANDS: Record<ScreeningStep, { command: CourseCommandType; la
 type Collector = {
   result: AvailableSteps;
   step: (step: Step, rejection: Rejection | null) => void;
-  dueAt: (label: string, command: CourseCommandType, dueAt: string | null | undefined, sessionKey?: string) => void;
+  dueAt: (label: string, command: CourseCommandType, dueAt: string | null | undefined, options?: DueOptions) => void;
 };
 
 /** Collects steps, sorting each into available or blocked by the rule the decider would apply. */
@@ -64,9 +82,19 @@ const collector = (now: string): Collector => {
       if (rejection) result.blocked.push({ ...step, reason: rejection.code, message: rejection.message });
       else result.available.push(step);
     },
-    dueAt: (label, command, dueAt, sessionKey) => {
+    dueAt: (label, command, dueAt, options = {}) => {
       if (!dueAt) return;
-      result.due.push({ label, command, ...(sessionKey ? { sessionKey } : {}), dueAt, overdue: isBefore(dueAt, now) });
+      const { sessionKey, remind = true, expiresEligibility } = options;
+      result.due.push({
+        key: dueKeyOf(command, sessionKey, label, dueAt),
+        label,
+        command,
+        ...(sessionKey ? { sessionKey } : {}),
+        dueAt,
+        overdue: isBefore(dueAt, now),
+        remind,
+        ...(expiresEligibility ? { expiresEligibility } : {}),
+      });
     },
   };
 };
@@ -112,7 +140,7 @@ const visitSteps = (def: ProtocolDefinition, state: CourseState, session: Sessio
     } else if (!dosing.discharge) {
       out.step({ command: 'RecordVitals', label: 'Record vital signs', sessionKey: key }, null);
       for (const p of def.dosing.vitals.postDose) {
-        out.dueAt(`Vital signs ${p.label}`, 'RecordVitals', addMinutes(dose.at, p.targetMinutes), key);
+        out.dueAt(`Vital signs ${p.label}`, 'RecordVitals', addMinutes(dose.at, p.targetMinutes), { sessionKey: key, remind: false });
       }
       const window = supplementalWindow(def, session);
       if (window && !dosing.supplemental) {
@@ -121,7 +149,7 @@ const visitSteps = (def: ProtocolDefinition, state: CourseState, session: Sessio
           supplementalRejection(def, state, session, now),
         );
         out.step({ command: 'WithholdSupplementalDose', label: 'Withhold the supplemental dose (with reason)', sessionKey: key }, null);
-        out.dueAt('Supplemental dose decision', 'AdministerSupplementalDose', window.latest, key);
+        out.dueAt('Supplemental dose decision', 'AdministerSupplementalDose', window.latest, { sessionKey: key, remind: false });
       }
       const earliest = earliestDischarge(def, session)!;
       out.step(
@@ -142,7 +170,17 @@ const nextVisitSteps = (def: ProtocolDefinition, state: CourseState, now: string
   if (next.status === 'pending') out.step({ command: 'ScheduleSession', label: `Schedule ${label}`, sessionKey: next.key, ...times }, null);
   if (next.status === 'scheduled') out.step({ command: 'CancelSession', label: `Cancel ${label}`, sessionKey: next.key }, null);
   out.step({ command: 'StartSession', label: `Start ${label}`, sessionKey: next.key, ...times }, startRejection(def, state, next.key, now));
-  out.dueAt(`Latest start of ${label}`, 'StartSession', window?.latest, next.key);
+  out.dueAt(`Latest start of ${label}`, 'StartSession', window?.latest, { sessionKey: next.key });
+  if (next.status === 'scheduled') out.dueAt(`Scheduled start of ${label}`, 'StartSession', next.scheduledFor, { sessionKey: next.key });
+  const firstDosing = def.sessions.find((s) => s.kind === 'dosing');
+  const dosingStarted = state.sessions.some((s) => s.dosing && (s.startedAt !== null || s.status === 'completed' || s.attempt > 1));
+  if (firstDosing && !dosingStarted && state.eligibleSince && def.screening.eligibilityValidDays) {
+    out.dueAt(`Eligibility lapses unless ${sessionDefinition(def, firstDosing.key)!.label} starts`, 'StartSession', addHours(state.eligibleSince, def.screening.eligibilityValidDays * 24), {
+      sessionKey: firstDosing.key,
+      remind: true,
+      expiresEligibility: true,
+    });
+  }
 };
 
 /**
@@ -177,7 +215,7 @@ export const availableSteps = (state: CourseState, now: string): AvailableSteps 
       const dueBy = monitoringFormDue(def, session);
       if (dueBy && !session.dosing?.monitoringForm) {
         out.step({ command: 'SubmitMonitoringForm', label: 'Submit the patient monitoring form', sessionKey: session.key, dueBy }, null);
-        out.dueAt('Patient monitoring form', 'SubmitMonitoringForm', dueBy, session.key);
+        out.dueAt('Patient monitoring form', 'SubmitMonitoringForm', dueBy, { sessionKey: session.key });
       }
     }
     if (state.sessions.every((s) => s.status === 'completed')) {

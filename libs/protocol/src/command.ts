@@ -128,6 +128,17 @@ export type WithdrawCourse = Command<'WithdrawCourse', { reason: WithdrawalReaso
 export type CorrectEvent = Command<'CorrectEvent', { eventVersion: number; reason: string; values: OutcomeValues } & Signable>;
 export type CompleteCourse = Command<'CompleteCourse', Signable>;
 
+// ---------------------------------------------------------------- the workflow's own notices
+
+export const DUE_NOTICES = ['reminder', 'overdue', 'escalation'] as const;
+/** What the course workflow says about a due date: it is near, it has passed, it is still open a while later. */
+export type DueNotice = (typeof DUE_NOTICES)[number];
+/**
+ * Issued by the course workflow (role `system`) when a timer fires. `dueKey` and `dueAt` must name a due
+ * date the course has at that moment (see `availableSteps`), so nothing can be announced that is not due.
+ */
+export type RecordDueDateNotice = Command<'RecordDueDateNotice', { notice: DueNotice; dueKey: string; dueAt: string }>;
+
 export type CourseCommand =
   | StartCourse
   | RecordInformedConsent
@@ -157,5 +168,6 @@ export type CourseCommand =
   | ClearSafetyHold
   | WithdrawCourse
   | CorrectEvent
-  | CompleteCourse;
+  | CompleteCourse
+  | RecordDueDateNotice;
 export type CourseCommandType = CourseCommand['type'];

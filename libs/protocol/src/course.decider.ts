@@ -29,8 +29,11 @@ import type {
   SubmitMonitoringForm,
   WithdrawCourse,
   WithholdSupplementalDose,
+  RecordDueDateNotice,
 } from './command';
+import { availableSteps } from './available-steps';
 import type { ProtocolDefinition } from './definitions/protocol-definition';
+import { pendingNotices } from './due-notices';
 import { findProtocol } from './definitions/registry';
 import { EVENT_SCHEMA_VERSIONS, type CourseEvent, type EventMetadata } from './event';
 import { reject, type Rejection } from './rejection';
@@ -567,6 +570,32 @@ const completeCourse = (command: CompleteCourse, state: CourseState, def: Protoc
 // ---------------------------------------------------------------- decide
 
 /** Decides what a command means for a course: the events it produces, or why it is refused. Pure. */
+/** A notice from the workflow's timers: only about a due date the course has, only once, never early. */
+const recordDueDateNotice = (command: RecordDueDateNotice, state: CourseState): Decision => {
+  const { notice, dueKey, dueAt } = command.data;
+  const now = command.metadata.now;
+  const owed = pendingNotices(state, now).find((n) => n.notice === notice && n.due.key === dueKey && n.due.dueAt === dueAt);
+  if (!owed) {
+    const known = availableSteps(state, now).due.some((d) => d.key === dueKey);
+    return refuse(
+      known
+        ? reject('STEP_ALREADY_RECORDED', 'This notice about the due date was already recorded.')
+        : reject('STEP_UNKNOWN', 'The course has no such due date.'),
+    );
+  }
+  if (isBefore(now, owed.fireAt)) {
+    return refuse(reject('STEP_OUT_OF_ORDER', 'This notice is not due yet.', { fireAt: owed.fireAt }));
+  }
+  const data = { dueKey, label: owed.due.label, command: owed.due.command, sessionKey: owed.due.sessionKey ?? null, dueAt };
+  if (notice === 'reminder') return accept(emit(command, 'DueDateReminderIssued', data));
+  if (notice === 'escalation') return accept(emit(command, 'DueDateEscalated', data));
+  const passed = emit(command, 'DueDatePassed', data);
+  if (owed.due.expiresEligibility && state.eligibleSince) {
+    return accept(passed, emit(command, 'EligibilityExpired', { determinedAt: state.eligibleSince, expiredAt: dueAt }));
+  }
+  return accept(passed);
+};
+
 export const decide = (command: CourseCommand, state: CourseState): Decision => {
   const checked = preconditions(command, state);
   if (isRejection(checked)) return refuse(checked);
@@ -628,6 +657,8 @@ export const decide = (command: CourseCommand, state: CourseState): Decision => 
       return withdrawCourse(command);
     case 'CorrectEvent':
       return correctEvent(command, state, def);
+    case 'RecordDueDateNotice':
+      return recordDueDateNotice(command, state);
     case 'CompleteCourse':
       return completeCourse(command, state, def);
     default: {

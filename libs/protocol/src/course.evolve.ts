@@ -89,7 +89,7 @@ export const evolve = (state: CourseState, event: CourseEvent): CourseState => {
         return { ...next, screening, status: 'withdrawn', phase: 'closed', closedAt: at, closedReason: 'screen_failed' };
       }
       const first = state.sessions[0];
-      return { ...next, screening, phase: first ? phaseOf(state, first.key) : 'follow_up' };
+      return { ...next, screening, eligibleSince: at, phase: first ? phaseOf(state, first.key) : 'follow_up' };
     }
     case 'AssessmentRecorded':
       return {
@@ -213,6 +213,16 @@ export const evolve = (state: CourseState, event: CourseEvent): CourseState => {
     }
     case 'CourseCompleted':
       return { ...next, status: 'completed', phase: 'closed', closedAt: at, closedReason: 'completed' };
+    case 'DueDateReminderIssued':
+    case 'DueDatePassed':
+    case 'DueDateEscalated': {
+      const notice = event.type === 'DueDateReminderIssued' ? 'reminder' : event.type === 'DueDatePassed' ? 'overdue' : 'escalation';
+      const fired = state.notices[event.data.dueKey] ?? [];
+      return { ...next, notices: { ...state.notices, [event.data.dueKey]: [...fired, notice] } };
+    }
+    case 'EligibilityExpired':
+      // Back to screening: the team re-checks and determines eligibility again before any dosing.
+      return { ...next, screening: { ...state.screening, eligibility: null }, eligibleSince: null, phase: 'screening' };
     default: {
       const unreachable: never = event;
       return unreachable;

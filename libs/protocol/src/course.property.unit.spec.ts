@@ -19,6 +19,21 @@ import {
   vitals,
 } from './testing/course.fixtures';
 import { upcastEvent } from './upcast';
+import { availableSteps } from './available-steps';
+import { determineEligible, mdmaScreening, notice } from './testing/course.fixtures';
+
+/** Events of every notice kind: reminder, overdue, escalation, and a lapsed eligibility. */
+const noticeEvents = (): CourseEvent[] => {
+  const eligible = mdmaScreening().concat(determineEligible());
+  const { state } = run(eligible);
+  const lapse = availableSteps(state, at(1)).due.find((d) => d.expiresEligibility)!;
+  const scheduled = [...eligible, cmd('ScheduleSession', { sessionKey: 'prep-1', scheduledFor: at(7) }, 'coordinator', at(1))];
+  const due = availableSteps(run(scheduled).state, at(2)).due.find((d) => d.label.startsWith('Scheduled start'))!;
+  return [
+    ...eventsOf(...scheduled, notice('reminder', due.key, due.dueAt, at(6)), notice('overdue', due.key, due.dueAt, at(7)), notice('escalation', due.key, due.dueAt, at(8))),
+    ...eventsOf(...eligible, notice('overdue', lapse.key, lapse.dueAt, lapse.dueAt)),
+  ];
+};
 
 // ---------------------------------------------------------------- generators
 
@@ -169,7 +184,7 @@ describe('decider properties', () => {
       cmd('CorrectEvent', { eventVersion: holdRef + 3, reason: 'Typo', values: { heartRate: 119 }, ...signed('authorship') }, 'therapist', at(30, '12:00')),
       cmd('WithdrawCourse', { reason: 'participant_decision', ...signed('responsibility') }, 'physician', at(30, '18:00')),
     );
-    const all = [...mdma, ...esk, ...more, ...run([...esketamineCompleteCourse().slice(0, 7), monitoringForm('treatment-1', at(1))]).events];
+    const all = [...mdma, ...esk, ...more, ...run([...esketamineCompleteCourse().slice(0, 7), monitoringForm('treatment-1', at(1))]).events, ...noticeEvents()];
     const types = new Set(all.map((e) => e.type));
     expect(EVENT_TYPES.filter((t) => !types.has(t))).toEqual([]);
     for (const event of all) {

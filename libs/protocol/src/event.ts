@@ -108,6 +108,14 @@ export type EventCorrected = Event<
 /** `missedAssessments`: assessment points whose window closed unrecorded (kept visible, not hidden). */
 export type CourseCompleted = Event<'CourseCompleted', { missedAssessments: string[] } & Signed>;
 
+/** What a due-date notice is about: the step, the visit, and when it is due. No personal data. */
+type DueDateData = { dueKey: string; label: string; command: string; sessionKey: string | null; dueAt: string };
+export type DueDateReminderIssued = Event<'DueDateReminderIssued', DueDateData>;
+export type DueDatePassed = Event<'DueDatePassed', DueDateData>;
+export type DueDateEscalated = Event<'DueDateEscalated', DueDateData>;
+/** The eligibility determination went stale before the first dosing visit started; it must be made again. */
+export type EligibilityExpired = Event<'EligibilityExpired', { determinedAt: string; expiredAt: string }>;
+
 export type CourseEvent =
   | CourseStarted
   | InformedConsentRecorded
@@ -137,7 +145,11 @@ export type CourseEvent =
   | SafetyHoldCleared
   | CourseWithdrawn
   | EventCorrected
-  | CourseCompleted;
+  | CourseCompleted
+  | DueDateReminderIssued
+  | DueDatePassed
+  | DueDateEscalated
+  | EligibilityExpired;
 export type CourseEventType = CourseEvent['type'];
 
 /** Current schema version of each event type. Older stored versions go through `upcastEvent`. */
@@ -171,5 +183,9 @@ export const EVENT_SCHEMA_VERSIONS: Record<CourseEventType, number> = {
   CourseWithdrawn: 1,
   EventCorrected: 1,
   CourseCompleted: 1,
+  DueDateReminderIssued: 1,
+  DueDatePassed: 1,
+  DueDateEscalated: 1,
+  EligibilityExpired: 1,
 };
 export const EVENT_TYPES = Object.keys(EVENT_SCHEMA_VERSIONS) as CourseEventType[];

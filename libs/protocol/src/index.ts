@@ -12,3 +12,4 @@ export * from './parse-command';
 export * from './rejection';
 export * from './state';
 export * from './upcast';
+export * from './due-notices';

@@ -1,5 +1,6 @@
 import {
   CAUSALITIES,
+  DUE_NOTICES,
   SEVERITIES,
   VITALS_TIMINGS,
   WITHDRAWAL_REASONS,
@@ -99,10 +100,13 @@ const COMMAND_SCHEMAS: Record<CourseCommandType, Record<string, FieldSpec>> = {
   WithdrawCourse: { reason: oneOf(WITHDRAWAL_REASONS), note: optional(text(1000)), signature },
   CorrectEvent: { eventVersion: STREAM_VERSION, reason: text(1000), values: values(), signature },
   CompleteCourse: { signature },
+  RecordDueDateNotice: { notice: oneOf(DUE_NOTICES), dueKey: text(400), dueAt: datetime() },
 };
 
 /** Every command type, in the order above. */
 export const COMMAND_TYPES = Object.keys(COMMAND_SCHEMAS) as CourseCommandType[];
+/** Commands only the course workflow issues (role `system`); never accepted over HTTP. */
+export const SYSTEM_COMMAND_TYPES: readonly CourseCommandType[] = ['RecordDueDateNotice'];
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?Z$/;
 const VALUE_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;

@@ -2,7 +2,7 @@ import { COMMAND_TYPES, parseCommandInput } from './parse-command';
 
 describe('parseCommandInput', () => {
   it('lists every command type', () => {
-    expect(COMMAND_TYPES).toHaveLength(29);
+    expect(COMMAND_TYPES).toHaveLength(30);
     expect(COMMAND_TYPES).toEqual(expect.arrayContaining(['StartCourse', 'RecordVitals', 'CorrectEvent', 'CompleteCourse']));
   });
 

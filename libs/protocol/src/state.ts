@@ -1,4 +1,4 @@
-import type { Causality, OutcomeValues, PregnancyTestResult, Severity, VitalsTiming } from './command';
+import type { Causality, DueNotice, OutcomeValues, PregnancyTestResult, Severity, VitalsTiming } from './command';
 
 export type CourseStatus = 'not_started' | 'active' | 'on_hold' | 'withdrawn' | 'completed';
 export type SessionStatus = 'pending' | 'scheduled' | 'in_progress' | 'completed';
@@ -94,6 +94,10 @@ export type CourseState = {
   corrections: { version: number; eventVersion: number; reason: string }[];
   /** Type of every folded event, by stream version - 1; lets a correction name what it corrects. */
   eventTypes: string[];
+  /** Due-date notices already recorded, by due key, so a timer never announces the same thing twice. */
+  notices: Record<string, DueNotice[]>;
+  /** When the current eligibility determination was recorded (it can expire). */
+  eligibleSince: string | null;
 };
 
 export const initialState = (): CourseState => ({
@@ -123,6 +127,8 @@ export const initialState = (): CourseState => ({
   holds: [],
   corrections: [],
   eventTypes: [],
+  notices: {},
+  eligibleSince: null,
 });
 
 /** Holds not yet cleared. */

@@ -17,6 +17,7 @@ import {
   evolve,
   findProtocol,
   initialState,
+  pendingNotices,
   type CourseCommand,
   type CourseEvent,
   type CourseState,
@@ -27,6 +28,7 @@ import {
   courseStateQuery,
   courseStreamId,
   CoursePhaseKey,
+  CourseNextDueAtKey,
   CourseSiteKey,
   CourseStatusKey,
   dischargedSignal,
@@ -44,13 +46,13 @@ import {
 import { SYSTEM_ACTOR } from '../shared/system-actor';
 
 // Appends retry until PostgreSQL answers again: an accepted command's events must never be dropped.
-const { appendEvents } = proxyActivities<CourseActivities>({
+const { appendEvents, notify } = proxyActivities<CourseActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /** Patch ids: each names a behaviour that courses started before it did not have (see README, versioning). */
-export const PATCHES = { dosingSessionChild: 'dosing-session-child-v1' } as const;
+export const PATCHES = { dosingSessionChild: 'dosing-session-child-v1', dueDateTimers: 'due-date-timers-v1' } as const;
 
 /** How long after its target a scheduled vital-sign reading may arrive before it counts as missed. */
 const MISSED_READING_GRACE_MINUTES = 15;
@@ -76,11 +78,15 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
   // Appends run one after another in the order their commands were decided, so stream versions never race.
   let appendTail: Promise<unknown> = Promise.resolve();
 
+  // Decided once, before the first await, so the patch marker sits at the same place in every history.
+  const timersOn = patched(PATCHES.dueDateTimers);
   const publishSearchAttributes = (): void => {
+    const next = timersOn ? pendingNotices(state, new Date().toISOString())[0] : undefined;
     upsertSearchAttributes([
       { key: CourseStatusKey, value: state.status },
       { key: CoursePhaseKey, value: state.phase ?? 'none' },
       ...(state.siteId ? [{ key: CourseSiteKey, value: state.siteId }] : []),
+      ...(timersOn ? [{ key: CourseNextDueAtKey, value: next ? new Date(next.due.dueAt) : null }] : []),
     ]);
   };
 
@@ -178,14 +184,20 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
         })),
       }),
     );
-    appendTail = recorded.catch(() => undefined);
+    // Notifications follow their events, in order; the caller of a command does not wait for them.
+    const siteId = after.siteId ?? '';
+    appendTail = recorded.then((events) => notify({ courseId, siteId, events })).catch(() => undefined);
     return { ok: true, state: after, recorded };
   };
 
-  /** Commands the workflow itself issues (timers, child reports). A refusal is expected (e.g. course closed) and dropped. */
+  /** Commands the workflow itself issues (timers, child reports). Returns whether the decider accepted it. */
+  const applySystemResult = (build: (meta: CourseCommand['metadata']) => CourseCommand): boolean => {
+    const meta = { actor: { ...SYSTEM_ACTOR, siteId: state.siteId ?? '' }, now: new Date().toISOString(), correlationId: `workflow:${workflowInfo().runId}` };
+    return apply(build(meta)).ok;
+  };
+  /** A refusal is expected here (e.g. the course closed meanwhile) and dropped. */
   const applySystem = (build: (meta: CourseCommand['metadata']) => CourseCommand): void => {
-    const meta = { actor: SYSTEM_ACTOR, now: new Date().toISOString(), correlationId: `workflow:${workflowInfo().runId}` };
-    apply(build({ ...meta, actor: { ...SYSTEM_ACTOR, siteId: state.siteId ?? '' } }));
+    applySystemResult(build);
   };
 
   setHandler(courseStateQuery, () => state);
@@ -224,7 +236,34 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
     }
   }
 
-  await condition(() => isClosed(state) || workflowInfo().continueAsNewSuggested);
+  const mustStop = (): boolean => isClosed(state) || workflowInfo().continueAsNewSuggested;
+  if (!timersOn) {
+    await condition(mustStop);
+  } else {
+    // Durable timers from the protocol: sleep until the next owed notice (reminder, overdue,
+    // escalation, lapsed eligibility), wake early whenever the course changes, record what is due.
+    const refused = new Set<string>(); // a notice the decider refused is not retried in this run
+    while (!mustStop()) {
+      const seen = state.version;
+      const now = new Date().toISOString();
+      const owed = pendingNotices(state, now).filter((n) => !refused.has(`${n.notice}|${n.due.key}`));
+      const next = owed[0];
+      const wait = next ? Date.parse(next.fireAt) - Date.now() : undefined;
+      if (wait === undefined || wait > 0) {
+        const changed = await condition(() => state.version !== seen || mustStop(), wait);
+        if (changed || wait === undefined) continue;
+      }
+      for (const n of pendingNotices(state, new Date().toISOString())) {
+        if (Date.parse(n.fireAt) > Date.now() || refused.has(`${n.notice}|${n.due.key}`)) continue;
+        const result = applySystemResult((metadata) => ({
+          type: 'RecordDueDateNotice',
+          data: { notice: n.notice, dueKey: n.due.key, dueAt: n.due.dueAt },
+          metadata,
+        }));
+        if (!result) refused.add(`${n.notice}|${n.due.key}`);
+      }
+    }
+  }
   // Let in-flight updates finish (their appends included) before closing or handing over to a new run.
   await condition(allHandlersFinished);
   await appendTail;

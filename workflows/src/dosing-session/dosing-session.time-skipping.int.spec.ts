@@ -24,7 +24,8 @@ describe('dosing session child workflow (time skipping)', () => {
   it('stays silent when the scheduled reading arrives on time', async () => {
     const courseId = randomUUID();
     const driver = new CourseDriver(stack.env, stack.taskQueue, courseId);
-    await (await stack.newWorker()).runUntil(driver.sendAll([...esketamineEligible(), ...esketamineVisit('treatment-1', 7, false)]));
+    await stack.withWorker(() => driver.sendAll([...esketamineEligible(), ...esketamineVisit('treatment-1', 7, false)]));
+    await driver.close();
     const recorded = await events(courseId);
     expect(recorded.map((e) => e.event_type)).toContain('PatientDischarged');
     expect(recorded.filter((e) => e.event_type === 'AlertRaised')).toHaveLength(0);
@@ -37,7 +38,8 @@ describe('dosing session child workflow (time skipping)', () => {
     const visit = esketamineVisit('treatment-1', 7, false).map((c) =>
       c.type === 'RecordVitals' && (c.data as { timing: string }).timing === 'post_dose' ? vitals('treatment-1', 'post_dose', at(7, '10:30')) : c,
     );
-    await (await stack.newWorker()).runUntil(driver.sendAll([...esketamineEligible(), ...visit]));
+    await stack.withWorker(() => driver.sendAll([...esketamineEligible(), ...visit]));
+    await driver.close();
     const recorded = await events(courseId);
     const alerts = recorded.filter((e) => e.event_type === 'AlertRaised');
     expect(alerts).toHaveLength(1);

@@ -7,6 +7,6 @@ import type { Actor } from '@care/protocol';
 export const SYSTEM_ACTOR: Actor = {
   id: 'system:course-workflow',
   name: 'Course workflow (automatic)',
-  role: 'integration',
+  role: 'system',
   siteId: '',
 };

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import { importSPKI, jwtVerify, type KeyLike } from 'jose';
 import type { AppConfig } from '@care/config';
-import { STAFF_ROLES, type Actor, type StaffRole } from '@care/protocol';
+import { TOKEN_ROLES, type Actor, type StaffRole } from '@care/protocol';
 import { APP_CONFIG } from '../infrastructure/tokens';
 
 /** The authenticated caller: the protocol's actor plus when they last proved who they are. */
@@ -40,7 +40,7 @@ export class TokenVerifier {
       });
       const { sub, name, role, site } = payload as Record<string, unknown>;
       if (typeof sub !== 'string' || sub === '' || typeof name !== 'string' || name === '') return null;
-      if (typeof role !== 'string' || !STAFF_ROLES.includes(role as StaffRole)) return null;
+      if (typeof role !== 'string' || !(TOKEN_ROLES as readonly string[]).includes(role)) return null;
       if (typeof site !== 'string' || site === '') return null;
       const authTime = typeof payload['auth_time'] === 'number' ? payload['auth_time'] : null;
       return { id: sub, name, role: role as StaffRole, siteId: site, authTime };

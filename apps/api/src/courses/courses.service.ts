@@ -26,6 +26,7 @@ import {
   decide,
   initialState,
   parseCommandInput,
+  SYSTEM_COMMAND_TYPES,
   type CourseCommand,
   type CourseState,
   type Rejection,
@@ -39,7 +40,8 @@ import type { StartCourseDto } from './dto/start-course.dto';
 import { deterministicId, IdempotencyService } from './idempotency.service';
 
 const COURSE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
-const STAFF_COMMANDS = COMMAND_TYPES.filter((t) => t !== 'StartCourse');
+// StartCourse has its own route; system commands come only from the course workflow itself.
+const STAFF_COMMANDS = COMMAND_TYPES.filter((t) => t !== 'StartCourse' && !SYSTEM_COMMAND_TYPES.includes(t));
 // How long a caller waits for a command to be decided and recorded before getting a retryable 503.
 const COMMAND_DEADLINE_MS = 30_000;
 

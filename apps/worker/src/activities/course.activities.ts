@@ -1,12 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { AppendEventsInput, CourseActivities, RecordedEvent } from '@care/contracts';
-import { StreamVersionConflictError, type EventStore } from '@care/event-store';
+import { NOTIFIABLE_EVENT_TYPES, type AppendEventsInput, type CourseActivities, type NotifyInput, type RecordedEvent } from '@care/contracts';
+import { StreamVersionConflictError, type EventStore, type NotificationOutbox } from '@care/event-store';
 
 /**
  * The course workflow's activities over injected dependencies. Appends are idempotent: event ids are
  * derived from (stream, version), so a retry after a lost acknowledgement returns what is stored.
  */
-export const createCourseActivities = (deps: { eventStore: EventStore }): CourseActivities => ({
+export const createCourseActivities = (deps: { eventStore: EventStore; outbox: NotificationOutbox }): CourseActivities => ({
   async appendEvents(input: AppendEventsInput): Promise<RecordedEvent[]> {
     try {
       const stored = await deps.eventStore.append(input.streamId, input.streamType, input.expectedVersion, input.events);
@@ -32,4 +32,29 @@ export const createCourseActivities = (deps: { eventStore: EventStore }): Course
       throw error;
     }
   },
+
+  async notify(input: NotifyInput): Promise<number> {
+    // Thin payloads: what happened and where to look, never clinical values (the receiver reads the
+    // course through the API, where the read is authorised and logged).
+    const entries = input.events
+      .filter((e) => NOTIFIABLE_EVENT_TYPES.includes(e.type))
+      .map((e) => ({
+        eventId: e.eventId,
+        courseId: input.courseId,
+        siteId: input.siteId,
+        kind: e.type,
+        payload: {
+          type: e.type,
+          courseId: input.courseId,
+          eventId: e.eventId,
+          streamVersion: e.streamVersion,
+          recordedAt: e.recordedAt,
+          ...pick(e.data, ['label', 'dueAt', 'sessionKey', 'command', 'source']),
+        },
+      }));
+    return deps.outbox.record(entries);
+  },
 });
+
+const pick = (data: Record<string, unknown>, keys: string[]): Record<string, unknown> =>
+  Object.fromEntries(keys.filter((k) => data[k] !== undefined && data[k] !== null).map((k) => [k, data[k]]));

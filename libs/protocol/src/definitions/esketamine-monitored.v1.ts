@@ -37,7 +37,8 @@ export const esketamineMonitoredV1: ProtocolDefinition = {
     RecordPreDoseChecks: ['physician', 'therapist'],
     AdministerDose: ['physician'],
     RecordVitals: ['physician', 'therapist', 'coordinator', 'integration'],
-    RaiseAlert: ['physician', 'therapist', 'coordinator', 'integration'],
+    RaiseAlert: ['physician', 'therapist', 'coordinator', 'integration', 'system'],
+    RecordDueDateNotice: ['system'],
     DischargePatient: ['physician'],
     SubmitMonitoringForm: ['physician', 'coordinator'],
     ReportAdverseEvent: ['physician', 'therapist', 'coordinator'],
@@ -99,4 +100,6 @@ export const esketamineMonitoredV1: ProtocolDefinition = {
   },
   assessmentPoints: [],
   aesiCategories: [],
+  // [I] site choice: remind a day ahead (e.g. the 7-day monitoring form), escalate after a further day.
+  notifications: { reminderLeadHours: 24, escalateAfterHours: 24 },
 };

@@ -78,7 +78,8 @@ export const mdmaAtPtsdV1: ProtocolDefinition = {
     AdministerSupplementalDose: ['physician'],
     WithholdSupplementalDose: ['physician', 'therapist'],
     RecordVitals: ['therapist', 'physician', 'coordinator', 'integration'],
-    RaiseAlert: ['therapist', 'physician', 'coordinator', 'integration'],
+    RaiseAlert: ['therapist', 'physician', 'coordinator', 'integration', 'system'],
+    RecordDueDateNotice: ['system'],
     DischargePatient: ['physician', 'therapist'],
     ReportAdverseEvent: ['therapist', 'physician', 'coordinator'],
     ClassifyAdverseEvent: ['physician'],
@@ -149,6 +150,8 @@ export const mdmaAtPtsdV1: ProtocolDefinition = {
     ],
     required: ['consent', 'emergency_contact', 'criteria', 'baseline_assessment', 'medical_clearance', 'washout', 'pregnancy_test'],
     baseline: { instrument: CAPS5, field: 'total', minimum: 28 },
+    // [I] site choice: screening findings go stale; re-determine if dosing-1 has not started in 8 weeks.
+    eligibilityValidDays: 56,
   },
   sessions: [...preparatory, ...treatment],
   dosing: {
@@ -177,4 +180,6 @@ export const mdmaAtPtsdV1: ProtocolDefinition = {
     },
   ],
   aesiCategories: ['suicidality', 'cardiac', 'abuse_misuse_diversion'],
+  // [I] site choice: remind the team a day ahead, escalate a step still open a day after it was due.
+  notifications: { reminderLeadHours: 24, escalateAfterHours: 24 },
 };

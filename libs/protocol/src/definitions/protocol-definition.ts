@@ -55,6 +55,8 @@ export type ScreeningDefinition = {
   required: readonly ScreeningStep[];
   /** Baseline score that makes a patient eligible: `instrument.field >= minimum`. */
   baseline?: { instrument: string; field: string; minimum: number };
+  /** Days an eligibility determination stays valid if the first dosing visit has not started. */
+  eligibilityValidDays?: number;
 };
 
 export const SESSION_KINDS = ['preparatory', 'dosing', 'integration'] as const;
@@ -146,6 +148,16 @@ export type ProtocolDefinition = {
   assessmentPoints: readonly AssessmentPoint[];
   /** Adverse events of special interest a classification may name. */
   aesiCategories: readonly string[];
+  /** When the course workflow reminds, marks overdue and escalates around each due date. */
+  notifications: NotificationsDefinition;
+};
+
+/** Timing of the workflow's own notices about due dates (all [I]: site configuration, not clinical facts). */
+export type NotificationsDefinition = {
+  /** A reminder this many hours before a due date (0: no reminders). */
+  reminderLeadHours: number;
+  /** An escalation this many hours after a due date passed with the step still open. */
+  escalateAfterHours: number;
 };
 
 /** Hours in `n` days; keeps definitions readable. */

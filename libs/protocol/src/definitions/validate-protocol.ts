@@ -38,6 +38,11 @@ export const validateProtocolDefinition = (def: ProtocolDefinition): string[] =>
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(def.id)) fault(`id "${def.id}" must be kebab-case`);
   if (!Number.isInteger(def.version) || def.version < 1) fault('version must be a positive whole number');
   if (def.title.trim() === '') fault('title must not be empty');
+  if (!(def.notifications.reminderLeadHours >= 0)) fault('notifications.reminderLeadHours must be zero or more');
+  if (!(def.notifications.escalateAfterHours > 0)) fault('notifications.escalateAfterHours must be more than zero');
+  if (def.screening.eligibilityValidDays !== undefined && !(def.screening.eligibilityValidDays > 0)) {
+    fault('screening.eligibilityValidDays must be more than zero');
+  }
 
   // ---- roles and signatures
   for (const [command, roles] of Object.entries(def.permissions)) {

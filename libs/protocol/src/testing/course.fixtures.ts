@@ -229,3 +229,11 @@ export const esketamineCompleteCourse = (): CourseCommand[] => [
   ...esketamineVisit('treatment-4', 17),
   cmd('CompleteCourse', signed('responsibility'), 'physician', at(18)),
 ];
+
+// ---------------------------------------------------------------- the workflow's due-date notices
+
+export const systemActor = (siteId = SITE): Actor => ({ id: 'system:course-workflow', name: 'Course workflow (automatic)', role: 'system', siteId });
+
+/** A due-date notice as the course workflow would issue it at `now`. */
+export const notice = (kind: 'reminder' | 'overdue' | 'escalation', dueKey: string, dueAt: string, now: string): CourseCommand =>
+  ({ type: 'RecordDueDateNotice', data: { notice: kind, dueKey, dueAt }, metadata: { actor: systemActor(), now, correlationId: 'corr-timer' } }) as CourseCommand;
