@@ -33,7 +33,8 @@ export class InfrastructureModule {
         {
           provide: DATA_SOURCE,
           useFactory: async (): Promise<DataSource> => {
-            const dataSource = createDataSource(config.database.url, config.database.poolSize);
+            // Runs as the restricted role (INSERT/SELECT on the records): see README, Roles in the database.
+            const dataSource = createDataSource(config.database.url, config.database.poolSize, { role: config.database.role });
             await dataSource.initialize().catch(() => undefined); // retried on first use, see DatabaseHealth
             return dataSource;
           },

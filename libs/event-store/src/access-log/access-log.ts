@@ -54,7 +54,7 @@ export class AccessLog {
           AND ($2::text IS NULL OR course_id = $2) AND ($3::text IS NULL OR actor_id = $3)
           AND ($4::timestamptz IS NULL OR accessed_at >= $4) AND ($5::timestamptz IS NULL OR accessed_at < $5)
           AND access_id > $6 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY access_id LIMIT $7`,
+        ORDER BY audit.access_log.access_id LIMIT $7`,
       [filter.siteId, filter.courseId ?? null, filter.actorId ?? null, filter.from ?? null, filter.to ?? null, filter.afterId ?? '0', filter.limit],
     )) as {
       access_id: string;

@@ -24,10 +24,12 @@ export type ProjectionStatus = { name: string; lastGlobalPosition: string; event
  */
 export const readEventsAfter = async (runner: QueryRunner | DataSource, cursor: { txid: string; position: string }, limit: number): Promise<ProjectedEvent[]> => {
   const rows = (await runner.query(
-    `SELECT global_position::text, transaction_id::text, stream_id, stream_version::text, event_id::text, event_type, schema_version, data, metadata, recorded_at
-       FROM es.events
-      WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint) AND transaction_id < ${SAFE_HORIZON}
-      ORDER BY transaction_id, global_position LIMIT $3`,
+    // Qualified names in ORDER BY: unqualified ones would sort by the ::text output columns.
+    `SELECT e.global_position::text, e.transaction_id::text, e.stream_id, e.stream_version::text, e.event_id::text, e.event_type, e.schema_version,
+            e.data, e.metadata, e.recorded_at
+       FROM es.events e
+      WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint) AND e.transaction_id < ${SAFE_HORIZON}
+      ORDER BY e.transaction_id, e.global_position LIMIT $3`,
     [cursor.txid, cursor.position, limit],
   )) as Row[];
   return rows.map((r) => ({

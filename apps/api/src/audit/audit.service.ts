@@ -1,0 +1,196 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from '@care/config';
+import {
+  AccessLog,
+  CheckpointSigner,
+  PROJECTIONS,
+  projectionStatus,
+  proveEventInclusion,
+  verifyLedger,
+  type AccessEntry,
+  type AccessRecord,
+  type InclusionProof,
+  type LedgerVerification,
+  type ProjectionStatus,
+} from '@care/event-store';
+import type { Principal } from '../auth/token-verifier';
+import { ApiError } from '../errors/api-error';
+import { APP_CONFIG, DATA_SOURCE } from '../infrastructure/tokens';
+import { toAuditEntry, type AuditEntry, type AuditRow } from './audit-entry';
+import type { AccessLogQueryDto, AuditEventsQueryDto, VerifyQueryDto } from './dto/audit-query.dto';
+
+/** Signs and checks ledger checkpoints; created from configuration on first use. */
+export const LEDGER_SIGNER = Symbol('LEDGER_SIGNER');
+
+const AUDIT_ROLES = ['auditor', 'admin'];
+type Cursor = { txid: string; position: string };
+
+const encodeCursor = (c: Cursor): string => Buffer.from(`${c.txid}:${c.position}`, 'utf8').toString('base64url');
+const decodeCursor = (raw: string | undefined): Cursor => {
+  if (raw === undefined) return { txid: '0', position: '0' };
+  const match = /^(\d{1,20}):(\d{1,19})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
+  if (!match) throw ApiError.badRequest([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
+  return { txid: match[1]!, position: match[2]! };
+};
+
+/**
+ * The auditors' read-only view of the record. Auditors see the courses of the site in their token,
+ * never another (admins too: there is no all-sites role yet). Every call is itself recorded in the
+ * access log, which is part of the signed ledger.
+ */
+@Injectable()
+export class AuditService {
+  private readonly accessLog: AccessLog;
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LEDGER_SIGNER) private readonly signer: () => CheckpointSigner,
+  ) {
+    this.accessLog = new AccessLog(db);
+  }
+
+  /** 403 unless the caller is an auditor or an admin. */
+  requireAuditor(principal: Principal): void {
+    if (!AUDIT_ROLES.includes(principal.role)) {
+      throw new ApiError({ statusCode: 403, code: 'PERMISSION_DENIED', message: 'Only auditors may read the audit trail.' });
+    }
+  }
+
+  private requireSite(principal: Principal, filter: AuditEventsQueryDto): void {
+    if (filter.siteId !== undefined && filter.siteId !== principal.siteId) {
+      throw new ApiError({ statusCode: 403, code: 'PERMISSION_DENIED', message: 'Your access covers only the site in your token.' });
+    }
+  }
+
+  async record(principal: Principal, entry: Omit<AccessEntry, 'actor'>): Promise<void> {
+    try {
+      await this.accessLog.record({ ...entry, actor: { id: principal.id, name: principal.name, role: principal.role, siteId: principal.siteId } });
+    } catch {
+      // No read without its record: if the access cannot be logged, the data is not handed out.
+      throw ApiError.unavailable('The audit log');
+    }
+  }
+
+  /** One page of events, oldest first in a stable (xmin-safe) order; `nextCursor` continues it. */
+  async events(principal: Principal, filter: AuditEventsQueryDto, cursor: string | undefined, limit: number, correlationId: string) {
+    this.requireAuditor(principal);
+    this.requireSite(principal, filter);
+    const after = decodeCursor(cursor);
+    const rows = await this.page(principal.siteId, filter, after, limit + 1);
+    await this.record(principal, { action: 'read', resource: 'audit-events', courseId: filter.courseId ?? null, query: { ...filter, limit }, outcome: 'ok', correlationId });
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      entries: page.map(toAuditEntry),
+      nextCursor: more && last ? encodeCursor({ txid: last.txid, position: last.global_position }) : null,
+    };
+  }
+
+  /**
+   * Every matching entry, in batches read by keyset (constant memory however long the log). The
+   * consumer is awaited between batches, so a slow client slows the reads (backpressure).
+   */
+  async *stream(principal: Principal, filter: AuditEventsQueryDto, format: string, correlationId: string): AsyncGenerator<AuditEntry[]> {
+    this.requireAuditor(principal);
+    this.requireSite(principal, filter);
+    await this.record(principal, { action: 'export', resource: 'audit-export', courseId: filter.courseId ?? null, query: { ...filter, format }, outcome: 'ok', correlationId });
+    let after: Cursor = { txid: '0', position: '0' };
+    for (;;) {
+      const rows = await this.page(principal.siteId, filter, after, 2000);
+      if (rows.length === 0) return;
+      yield rows.map(toAuditEntry);
+      const last = rows[rows.length - 1]!;
+      after = { txid: last.txid, position: last.global_position };
+      if (rows.length < 2000) return;
+    }
+  }
+
+  private async page(siteId: string, f: AuditEventsQueryDto, after: Cursor, limit: number): Promise<AuditRow[]> {
+    return (await this.db.query(
+      `SELECT e.global_position::text, e.transaction_id::text AS txid, e.stream_id, e.stream_version::text, e.event_id::text, e.event_type,
+              e.schema_version, e.data, e.metadata, e.recorded_at, e.hash,
+              s.data ->> 'siteId' AS site_id, s.data ->> 'patientRef' AS patient_ref,
+              c.event_type AS corrected_type, c.data AS corrected_data, p.values AS previous_values
+         FROM es.events e
+         JOIN es.events s ON s.stream_id = e.stream_id AND s.stream_version = 1
+         LEFT JOIN es.events c ON e.event_type = 'EventCorrected' AND c.stream_id = e.stream_id
+                              AND c.stream_version = CASE WHEN e.data ->> 'eventVersion' ~ '^[0-9]{1,18}$' THEN (e.data ->> 'eventVersion')::bigint END
+         LEFT JOIN LATERAL (
+              SELECT pc.data -> 'values' AS values FROM es.events pc
+               WHERE e.event_type = 'EventCorrected' AND pc.stream_id = e.stream_id AND pc.event_type = 'EventCorrected'
+                 AND pc.stream_version < e.stream_version AND pc.data ->> 'eventVersion' = e.data ->> 'eventVersion'
+               ORDER BY pc.stream_version DESC LIMIT 1) p ON true
+        WHERE s.data ->> 'siteId' = $1
+          AND ($2::text IS NULL OR e.stream_id = 'course-' || $2)
+          AND ($3::text IS NULL OR s.data ->> 'patientRef' = $3)
+          AND ($4::text IS NULL OR e.metadata #>> '{actor,id}' = $4)
+          AND ($5::text IS NULL OR e.metadata #>> '{actor,role}' = $5)
+          AND ($6::text IS NULL OR e.event_type = $6)
+          AND ($7::timestamptz IS NULL OR e.recorded_at >= $7)
+          AND ($8::timestamptz IS NULL OR e.recorded_at < $8)
+          AND (e.transaction_id, e.global_position) > ($9::xid8, $10::bigint)
+          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.transaction_id, e.global_position
+        LIMIT $11`,
+      [siteId, f.courseId ?? null, f.patientRef ?? null, f.actorId ?? null, f.role ?? null, f.eventType ?? null, f.from ?? null, f.to ?? null, after.txid, after.position, limit],
+    )) as AuditRow[];
+  }
+
+  async accessLogPage(principal: Principal, q: AccessLogQueryDto, correlationId: string): Promise<{ entries: AccessRecord[]; nextCursor: string | null }> {
+    this.requireAuditor(principal);
+    const limit = q.limit ?? 100;
+    const entries = await this.accessLog.list({
+      siteId: principal.siteId,
+      ...(q.courseId ? { courseId: q.courseId } : {}),
+      ...(q.actorId ? { actorId: q.actorId } : {}),
+      ...(q.from ? { from: q.from } : {}),
+      ...(q.to ? { to: q.to } : {}),
+      ...(q.cursor ? { afterId: q.cursor } : {}),
+      limit: limit + 1,
+    });
+    await this.record(principal, { action: 'read', resource: 'audit-access-log', courseId: q.courseId ?? null, query: { ...q }, outcome: 'ok', correlationId });
+    const page = entries.slice(0, limit);
+    return { entries: page, nextCursor: entries.length > limit ? page[page.length - 1]!.accessId : null };
+  }
+
+  async verify(principal: Principal, q: VerifyQueryDto, correlationId: string): Promise<LedgerVerification> {
+    this.requireAuditor(principal);
+    if (q.fromLeaf !== undefined && q.toLeaf !== undefined && q.toLeaf <= q.fromLeaf) {
+      throw ApiError.badRequest([{ field: 'toLeaf', message: 'must be greater than fromLeaf' }]);
+    }
+    await this.record(principal, { action: 'verify', resource: 'ledger', query: { ...q }, outcome: 'ok', correlationId });
+    return verifyLedger(this.db, this.signer(), { origin: this.config.ledger.origin, ...(q.fromLeaf !== undefined ? { fromLeaf: q.fromLeaf } : {}), ...(q.toLeaf !== undefined ? { toLeaf: q.toLeaf } : {}) });
+  }
+
+  async proof(principal: Principal, eventId: string, correlationId: string): Promise<InclusionProof> {
+    this.requireAuditor(principal);
+    const notFound = new ApiError({ statusCode: 404, code: 'EVENT_NOT_FOUND', message: 'No such event at your site.' });
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(eventId)) throw notFound;
+    const [row] = (await this.db.query(
+      `SELECT e.stream_id FROM es.events e JOIN es.events s ON s.stream_id = e.stream_id AND s.stream_version = 1
+        WHERE e.event_id = $1 AND s.data ->> 'siteId' = $2`,
+      [eventId, principal.siteId],
+    )) as { stream_id: string }[];
+    if (!row) throw notFound;
+    await this.record(principal, { action: 'proof', resource: 'ledger', courseId: row.stream_id.replace(/^course-/, ''), query: { eventId }, outcome: 'ok', correlationId });
+    const proof = await proveEventInclusion(this.db, this.signer(), eventId);
+    if (proof === null) throw notFound;
+    if (proof === 'pending') {
+      throw new ApiError({
+        statusCode: 409,
+        code: 'NOT_YET_CHECKPOINTED',
+        message: 'This event is recorded but not yet covered by a signed checkpoint; retry shortly.',
+        details: { retryable: true },
+      });
+    }
+    return proof;
+  }
+
+  async projections(principal: Principal): Promise<ProjectionStatus[]> {
+    this.requireAuditor(principal);
+    return projectionStatus(this.db, PROJECTIONS);
+  }
+}
