@@ -1,5 +1,6 @@
 #!/bin/sh
-# Creates the service database and its restricted application role on the first start of the volume.
+# Creates the service database and its restricted application role (a LOGIN) on the first start of the
+# volume. The migrations find the role, keep it, and grant it INSERT/SELECT on the records only.
 set -eu
 psql -v ON_ERROR_STOP=1 --username postgres <<SQL
 CREATE DATABASE care;
