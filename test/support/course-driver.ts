@@ -38,6 +38,12 @@ export class CourseDriver {
     this.client = new Client({ connection: env.connection, ...(env.namespace ? { namespace: env.namespace } : {}) });
   }
 
+  /** Command data with its timestamps moved onto the server's calendar. */
+  shiftData<T>(data: T): T {
+    if (this.shiftMs === null) throw new Error('the driver has not started yet');
+    return shifted(data, this.shiftMs) as T;
+  }
+
   /** A script time as server time. */
   toServer(iso: string): string {
     if (this.shiftMs === null) throw new Error('the driver has not started yet');
