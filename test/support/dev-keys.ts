@@ -2,7 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exportSPKI, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 
-export type TokenClaims = { sub: string; name: string; role: string; site: string; [claim: string]: unknown };
+/** `site` is one site (staff) or a list (auditors). `auth_time` defaults to now; pass `undefined` to leave it out. */
+export type TokenClaims = { sub: string; name: string; role: string; site: string | string[]; [claim: string]: unknown };
+
+export type SignOptions = { expiresIn?: string | number; notBefore?: string | number; key?: KeyLike; issuer?: string; audience?: string; kid?: string; alg?: string };
 
 /** A signing key for tests, with its public half written where the API's config points. */
 export const createTestSigner = async (dir: string, issuer: string, audience: string) => {
@@ -10,13 +13,16 @@ export const createTestSigner = async (dir: string, issuer: string, audience: st
   fs.mkdirSync(dir, { recursive: true });
   const publicKeyFile = path.join(dir, 'jwt-public.pem');
   fs.writeFileSync(publicKeyFile, await exportSPKI(publicKey as KeyLike));
-  const sign = (claims: TokenClaims, options: { expiresIn?: string; key?: KeyLike; issuer?: string } = {}) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: 'EdDSA' })
+  const sign = (claims: TokenClaims, options: SignOptions = {}) => {
+    // Tests sign as someone who has just signed in, so e-signatures pass the freshness check.
+    const jwt = new SignJWT({ auth_time: Math.floor(Date.now() / 1000), ...claims })
+      .setProtectedHeader({ alg: options.alg ?? 'EdDSA', ...(options.kid ? { kid: options.kid } : {}) })
       .setIssuer(options.issuer ?? issuer)
-      .setAudience(audience)
+      .setAudience(options.audience ?? audience)
       .setIssuedAt()
-      .setExpirationTime(options.expiresIn ?? '10m')
-      .sign(options.key ?? privateKey);
-  return { publicKeyFile, sign };
+      .setExpirationTime(options.expiresIn ?? '10m');
+    if (options.notBefore !== undefined) jwt.setNotBefore(options.notBefore);
+    return jwt.sign(options.key ?? privateKey);
+  };
+  return { publicKeyFile, sign, publicKey, privateKey };
 };

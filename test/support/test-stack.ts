@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '@care/config';
+import { AesGcmPayloadCodec, loadPayloadKeyring, temporalDataConverter } from '@care/crypto';
 import { createDataSource, EventStore, NotificationOutbox, runMigrations } from '@care/event-store';
 import { createApp } from '../../apps/api/src/create-app';
 import { createCourseActivities } from '../../apps/worker/src/activities/course.activities';
@@ -35,7 +36,7 @@ try {
  * The real stack for one test file: migrations on the suite's PostgreSQL, a worker on a task queue of
  * its own on the suite's Temporal dev server, and the API listening on a free port.
  */
-export const startTestStack = async (): Promise<TestStack> => {
+export const startTestStack = async (options: { env?: Record<string, string> } = {}): Promise<TestStack> => {
   const workDir = process.env['CARE_TEST_WORK_DIR'] ?? path.join(process.cwd(), 'tmp');
   const keysDir = path.join(workDir, `keys-${randomUUID()}`);
   const issuer = 'care-test-issuer';
@@ -49,7 +50,13 @@ export const startTestStack = async (): Promise<TestStack> => {
     AUTH_ISSUER: issuer,
     AUTH_AUDIENCE: audience,
     LOG_LEVEL: 'error',
+    // Suites fire many requests from one address; the rate-limit test sets its own value.
+    RATE_LIMIT_PER_MINUTE: '100000',
+    // Payload encryption keys of this stack only (generated, owner-readable) for the API and the worker.
+    PAYLOAD_CODEC_KEYS_FILE: path.join(keysDir, 'payload-codec.json'),
+    ...options.env,
   });
+  const codec = new AesGcmPayloadCodec(loadPayloadKeyring(config.payloadCodec.keysFile, true));
 
   const db = await createDataSource(config.database.url, 5).initialize();
   await runMigrations(db);
@@ -67,6 +74,7 @@ export const startTestStack = async (): Promise<TestStack> => {
       taskQueue: config.temporal.taskQueue,
       activities: createCourseActivities({ eventStore: new EventStore(db), outbox: new NotificationOutbox(db) }),
       workflowBundle,
+      dataConverter: temporalDataConverter(codec),
     });
     running = worker.run();
   };

@@ -1,8 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import type { AppConfig } from '@care/config';
 import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './auth/auth.guard';
+import { CodecController } from './codec/codec.controller';
+import { CodecService } from './codec/codec.service';
 import { TokenVerifier } from './auth/token-verifier';
 import { CoursesController } from './courses/courses.controller';
 import { CoursesService } from './courses/courses.service';
@@ -17,9 +19,10 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfrastructureModule.forRoot(config), AuditModule],
-      controllers: [HealthController, CoursesController],
+      imports: [InfrastructureModule.forRoot(config), AuditModule, DiscoveryModule],
+      controllers: [HealthController, CoursesController, CodecController],
       providers: [
+        CodecService,
         TokenVerifier,
         DependencyHealth,
         IdempotencyService,

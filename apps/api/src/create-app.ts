@@ -6,20 +6,26 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import type { AppConfig } from '@care/config';
 import { AppModule } from './app.module';
+import { undeclaredRoutes } from './auth/route-inventory';
+import { rateLimit } from './hardening/rate-limit.middleware';
+import { securityHeaders } from './hardening/security-headers.middleware';
 import { validationExceptionFactory } from './errors/validation';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Builds the HTTP application (not yet listening): body limits, correlation ids, validation that
- * refuses unknown fields, the error filter, and the OpenAPI document at /openapi.json and /docs.
+ * Builds the HTTP application (not yet listening): correlation ids, security headers, strict CORS,
+ * per-client rate limits, body limits, validation that refuses unknown fields, the error filter, and
+ * the OpenAPI document at /openapi.json and /docs.
  */
 export const createApp = async (config: AppConfig): Promise<INestApplication> => {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     logger: config.logLevel === 'debug' ? ['log', 'warn', 'error', 'debug'] : ['warn', 'error'],
   });
-  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  // Deny by default, checked at start: a controller route missing from the permission table stops the API.
+  const undeclared = undeclaredRoutes(app);
+  if (undeclared.length > 0) throw new Error(`routes without a permission in auth/permissions.ts: ${undeclared.join(', ')}`);
   app.disable('x-powered-by');
   app.use((req: Request & { correlationId?: string }, res: Response, next: NextFunction) => {
     const given = req.header('x-request-id');
@@ -27,6 +33,20 @@ export const createApp = async (config: AppConfig): Promise<INestApplication> =>
     res.setHeader('X-Request-Id', req.correlationId);
     next();
   });
+  app.use(securityHeaders);
+  // Only the configured origins (the Temporal UI for the codec endpoint); without any, no CORS headers at all.
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['authorization', 'content-type', 'x-namespace', 'x-request-id', 'idempotency-key'],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      credentials: false,
+      maxAge: 600,
+    });
+  }
+  app.use(rateLimit(config.rateLimitPerMinute));
+  app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, exceptionFactory: validationExceptionFactory }),
   );

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { CourseActivities } from '@care/contracts';
 
@@ -7,6 +8,11 @@ export type CourseWorkerOptions = {
   taskQueue: string;
   activities: CourseActivities;
   workflowBundle: { code: string };
+  /**
+   * Encrypting data converter (`temporalDataConverter` of `@care/crypto`). Optional only so that test
+   * stacks without encryption keep working; every production worker passes it.
+   */
+  dataConverter?: DataConverter;
 };
 
 /** The course-of-care worker: workflows from the bundle, activities from their factory. */
@@ -17,6 +23,7 @@ export const createCourseWorker = (options: CourseWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle,
     activities: options.activities,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     // A hung update handler should show up as a stuck task, not as a silently lost command.
     shutdownGraceTime: '10 seconds',
   });

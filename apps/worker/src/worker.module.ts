@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '@care/config';
+import { createPayloadCodec, temporalDataConverter } from '@care/crypto';
 import { createDataSource, EventStore, NotificationOutbox, runMigrations } from '@care/event-store';
 import type { DataSource } from 'typeorm';
 import { createCourseActivities } from './activities/course.activities';
@@ -33,6 +34,8 @@ export class CourseWorkerService implements OnApplicationBootstrap, OnApplicatio
       taskQueue: this.config.temporal.taskQueue,
       activities: createCourseActivities({ eventStore: this.eventStore, outbox: this.outbox }),
       workflowBundle: await loadCourseWorkflows(),
+      // Payloads and failure messages leave the worker encrypted (no clinical value in Temporal's history).
+      dataConverter: temporalDataConverter(createPayloadCodec(this.config.payloadCodec)),
     });
     this.running = this.worker.run();
     this.running.catch((error: unknown) => {

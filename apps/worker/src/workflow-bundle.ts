@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '@care/crypto';
 
 // The repository root when running from sources, or dist/ when running compiled code: the layout
 // below it (libs/<name>/src/index, workflows/src/index) is the same in both.
@@ -14,6 +15,8 @@ const LIBS = ['config', 'contracts', 'event-store', 'protocol'];
 export const bundleCourseWorkflows = async (): Promise<WorkflowBundleWithSourceMap> =>
   bundleWorkflowCode({
     workflowsPath: require.resolve(path.join(ROOT, 'workflows/src/index')),
+    // Failures raised in workflows carry their message in an encoded (encrypted) attribute.
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error, log: () => undefined },
     webpackConfigHook: (config) => {
       const alias = Object.fromEntries(LIBS.map((lib) => [`@care/${lib}`, path.join(ROOT, 'libs', lib, 'src', 'index')]));

@@ -30,11 +30,31 @@ export type AppConfig = {
   retention: { years: number };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string | null };
   auth: {
-    /** PEM file of the public key that verifies bearer tokens (embedded default: generated into dataDir). */
-    publicKeyFile: string;
+    /**
+     * PEM file of the public key that verifies bearer tokens (embedded default: generated into dataDir).
+     * Null when `jwksUrl` is set: exactly one of the two is used.
+     */
+    publicKeyFile: string | null;
+    /** The OIDC provider's JWKS URL (production). */
+    jwksUrl: string | null;
     issuer: string;
     audience: string;
+    /** Accepted JWS algorithms (asymmetric only; `none` and HMAC are never accepted). */
+    algorithms: string[];
   };
+  /** Part 11 e-signatures: how recent the signer's last authentication must be. */
+  signatures: { maxAuthAgeMinutes: number };
+  /** Temporal payload encryption (AES-256-GCM). */
+  payloadCodec: {
+    /** JSON file `{"current": "<key id>", "keys": {"<key id>": "<base64 32 bytes>", ...}}`. */
+    keysFile: string;
+    /** Whether a missing key file may be generated (only for the default path of the embedded default). */
+    generateKeys: boolean;
+  };
+  /** Browser origins allowed by CORS (the Temporal UI for the codec endpoint); empty: no CORS at all. */
+  corsOrigins: string[];
+  /** Per-client token bucket: sustained requests per minute (also the burst size). */
+  rateLimitPerMinute: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 };
 
@@ -46,6 +66,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Token algorithms the service may accept: asymmetric only, so a verifier can never be tricked into HMAC with a public key. */
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 /**
  * Reads and validates the configuration. Every bad value is named in one error, so an operator
@@ -109,6 +132,41 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
   // Retention below six years would fall short of HIPAA §164.316(b)(2)(i); refuse rather than warn.
   const retentionYears = int('RETENTION_YEARS', 25, 6, 200);
 
+  const defaultPublicKey = path.join(dataDir, 'keys', 'jwt-public.pem');
+  const publicKeyRaw = env['AUTH_PUBLIC_KEY_FILE']?.trim() || '';
+  const jwksUrl = env['AUTH_JWKS_URL']?.trim() || '';
+  if (publicKeyRaw && jwksUrl) problems.push('AUTH_PUBLIC_KEY_FILE and AUTH_JWKS_URL are both set; set exactly one');
+  if (jwksUrl) {
+    let url: URL | null = null;
+    try {
+      url = new URL(jwksUrl);
+    } catch {
+      problems.push(`AUTH_JWKS_URL must be a URL, got "${jwksUrl}"`);
+    }
+    // Keys fetched over plain HTTP could be swapped in transit; loopback is allowed for tests.
+    if (url && url.protocol !== 'https:' && !(url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))) {
+      problems.push('AUTH_JWKS_URL must use https (http only on 127.0.0.1/localhost)');
+    }
+  }
+  const algorithms = str('AUTH_ALGORITHMS', jwksUrl ? 'RS256,PS256,ES256,EdDSA' : 'EdDSA')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  const bad = algorithms.filter((a) => !ASYMMETRIC_ALGORITHMS.includes(a));
+  if (bad.length > 0 || algorithms.length === 0) {
+    problems.push(`AUTH_ALGORITHMS must list some of ${ASYMMETRIC_ALGORITHMS.join(', ')}, got "${env['AUTH_ALGORITHMS'] ?? ''}"`);
+  }
+  const defaultCodecKeys = path.join(dataDir, 'keys', 'payload-codec.json');
+  const codecKeys = path.resolve(cwd, str('PAYLOAD_CODEC_KEYS_FILE', defaultCodecKeys));
+  const uiUrl = env['TEMPORAL_UI_URL']?.trim() || null;
+  const corsOrigins = (env['CORS_ALLOWED_ORIGINS']?.trim() || (uiUrl ?? ''))
+    .split(',')
+    .map((o) => o.trim().replace(/\/$/, ''))
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (origin === '*' || !/^https?:\/\/[^\s/]+$/.test(origin)) problems.push(`CORS_ALLOWED_ORIGINS must list origins such as https://ui.example.org (no "*"), got "${origin}"`);
+  }
+
   const config: AppConfig = {
     dataDir,
     http: {
@@ -135,13 +193,19 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
       address: temporalAddress,
       namespace: str('TEMPORAL_NAMESPACE', 'default'),
       taskQueue: str('TEMPORAL_TASK_QUEUE', 'course-of-care'),
-      uiUrl: env['TEMPORAL_UI_URL']?.trim() || null,
+      uiUrl,
     },
     auth: {
-      publicKeyFile: path.resolve(cwd, str('AUTH_PUBLIC_KEY_FILE', path.join(dataDir, 'keys', 'jwt-public.pem'))),
+      publicKeyFile: jwksUrl ? null : path.resolve(cwd, publicKeyRaw || defaultPublicKey),
+      jwksUrl: jwksUrl || null,
       issuer: str('AUTH_ISSUER', 'mdma-care-backbone-dev'),
       audience: str('AUTH_AUDIENCE', 'mdma-care-backbone'),
+      algorithms,
     },
+    signatures: { maxAuthAgeMinutes: int('SIGNATURE_MAX_AUTH_AGE_MINUTES', 5, 1, 60) },
+    payloadCodec: { keysFile: codecKeys, generateKeys: codecKeys === defaultCodecKeys },
+    corsOrigins,
+    rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     logLevel: logLevel as AppConfig['logLevel'],
   };
 

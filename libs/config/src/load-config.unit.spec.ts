@@ -52,4 +52,37 @@ describe('loadConfig: database role, ledger and retention', () => {
     expect(() => loadConfig({ ...base, RETENTION_YEARS: '5' })).toThrow(/RETENTION_YEARS must be/);
     expect(() => loadConfig({ ...base, DATABASE_ROLE: 'Robert"; DROP' })).toThrow(/DATABASE_ROLE must be/);
   });
+
+  it('uses a JWKS URL instead of the key file, and refuses both at once or plain http off loopback', () => {
+    const jwks = loadConfig({ ...base, AUTH_JWKS_URL: 'https://idp.example.org/.well-known/jwks.json' }, '/srv/app');
+    expect(jwks.auth).toMatchObject({ jwksUrl: 'https://idp.example.org/.well-known/jwks.json', publicKeyFile: null });
+    expect(jwks.auth.algorithms).toContain('RS256');
+    expect(loadConfig({ ...base, AUTH_JWKS_URL: 'http://127.0.0.1:9999/jwks' }).auth.jwksUrl).toBe('http://127.0.0.1:9999/jwks');
+    let caught: unknown;
+    try {
+      loadConfig({
+        ...base,
+        AUTH_JWKS_URL: 'http://idp.example.org/jwks',
+        AUTH_PUBLIC_KEY_FILE: '/k.pem',
+        AUTH_ALGORITHMS: 'HS256,none',
+        SIGNATURE_MAX_AUTH_AGE_MINUTES: '0',
+        CORS_ALLOWED_ORIGINS: '*',
+      });
+    } catch (e) {
+      caught = e;
+    }
+    const problems = (caught as ConfigError).problems.join('\n');
+    expect(problems).toContain('AUTH_PUBLIC_KEY_FILE and AUTH_JWKS_URL are both set');
+    expect(problems).toContain('AUTH_JWKS_URL must use https');
+    expect(problems).toContain('AUTH_ALGORITHMS must list');
+    expect(problems).toContain('SIGNATURE_MAX_AUTH_AGE_MINUTES must be an integer');
+    expect(problems).toContain('CORS_ALLOWED_ORIGINS must list origins');
+  });
+
+  it('defaults the signature freshness, the codec key file and CORS to the Temporal UI', () => {
+    const config = loadConfig({ ...base, TEMPORAL_UI_URL: 'http://127.0.0.1:8233' }, '/srv/app');
+    expect(config.signatures.maxAuthAgeMinutes).toBe(5);
+    expect(config.payloadCodec).toEqual({ keysFile: '/srv/app/.data/keys/payload-codec.json', generateKeys: true });
+    expect(config.corsOrigins).toEqual(['http://127.0.0.1:8233']);
+  });
 });

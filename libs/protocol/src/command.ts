@@ -13,8 +13,10 @@ export type CommandMetadata = {
  * An e-signature request, sent in `data.signature` of any command except StartCourse. The decider checks
  * only that it is present and states the meaning the protocol requires; the API re-authenticates the
  * signer before the command reaches the decider. The event stores the manifestation (signer, name, time, meaning).
+ * `recordHash` is set by the API (never by the client): the SHA-256 of the canonical JSON of the command's
+ * data without `signature`, linking the signature to the exact record signed (§11.70).
  */
-export type SignatureInput = { meaning: string };
+export type SignatureInput = { meaning: string; recordHash?: string };
 type Signable = { signature?: SignatureInput };
 
 /** A scalar value of an outcome field (assessment item, monitoring-form field, correction). */

@@ -86,6 +86,7 @@ const emit = <E extends CourseEvent>(command: CourseCommand, type: E['type'], da
           printedName: command.metadata.actor.name,
           signedAt: command.metadata.now,
           meaning: signature.meaning,
+          ...(signature.recordHash !== undefined ? { recordHash: signature.recordHash } : {}),
         },
       }
     : data;
@@ -152,6 +153,10 @@ const preconditions = (command: CourseCommand, state: CourseState): Rejection | 
         meaning,
       });
     }
+  }
+  const given = 'signature' in command.data ? command.data.signature : undefined;
+  if (given?.recordHash !== undefined && !/^[0-9a-f]{64}$/.test(given.recordHash)) {
+    return reject('SIGNATURE_REQUIRED', 'The signature does not name the record signed.', { meaning: given.meaning });
   }
   if (!BEFORE_CONSENT.includes(command.type) && !state.screening.consentRecorded) {
     return reject('STEP_OUT_OF_ORDER', 'Informed consent must be recorded before this step.', { missing: 'RecordInformedConsent' });
@@ -551,13 +556,22 @@ const correctEvent = (command: CorrectEvent, state: CourseState, def: ProtocolDe
     return invalid('Only assessment values and vital-sign readings can be corrected; record a new entry instead.', { correctable: CORRECTABLE });
   }
   if (Object.keys(values).length === 0) return invalid('Give at least one corrected value.');
+  // Correcting a signed record voids its signature, so the correction must itself be signed.
+  const voided = state.signatures[String(eventVersion)];
+  if (voided && !command.data.signature) {
+    return refuse(
+      reject('SIGNATURE_REQUIRED', `This record was signed; its correction must be signed electronically with the meaning "${voided.meaning}".`, {
+        meaning: voided.meaning,
+      }),
+    );
+  }
   const fields =
     type === 'AssessmentRecorded'
       ? def.instruments.find((i) => i.id === state.assessments.find((a) => a.version === eventVersion)?.instrument)?.fields ?? []
       : VITAL_FIELDS;
   const problems = outcomeProblems(fields, values, { partial: true });
   if (problems.length > 0) return invalid('The corrected values are not valid.', { problems });
-  return accept(emit(command, 'EventCorrected', { eventVersion, correctedType: type, reason, values }));
+  return accept(emit(command, 'EventCorrected', { eventVersion, correctedType: type, reason, values, ...(voided ? { voidedSignature: voided } : {}) }));
 };
 
 const completeCourse = (command: CompleteCourse, state: CourseState, def: ProtocolDefinition): Decision => {

@@ -1,5 +1,5 @@
 import { findProtocol } from './definitions/registry';
-import type { CourseEvent } from './event';
+import type { CourseEvent, SignatureManifestation } from './event';
 import { unsigned } from './rules/unsigned';
 import type { CourseState, SessionState } from './state';
 
@@ -54,7 +54,13 @@ const phaseOf = (state: CourseState, sessionKey: string): CourseState['phase'] =
 /** Folds one event into the state. Pure; never refuses: events are facts. */
 export const evolve = (state: CourseState, event: CourseEvent): CourseState => {
   const version = state.version + 1;
-  const next: CourseState = { ...state, version, eventTypes: [...state.eventTypes, event.type] };
+  const signature = (event.data as { signature?: SignatureManifestation }).signature;
+  const next: CourseState = {
+    ...state,
+    version,
+    eventTypes: [...state.eventTypes, event.type],
+    ...(signature ? { signatures: { ...state.signatures, [String(version)]: signature } } : {}),
+  };
   const at = event.metadata.occurredAt;
   switch (event.type) {
     case 'CourseStarted':
@@ -207,6 +213,8 @@ export const evolve = (state: CourseState, event: CourseEvent): CourseState => {
       return {
         ...next,
         corrections: [...state.corrections, { version, eventVersion, reason }],
+        // The corrected record's signature no longer covers what the record now says (Part 11 §11.70).
+        signatures: Object.fromEntries(Object.entries(next.signatures).filter(([v]) => v !== String(eventVersion))),
         assessments: state.assessments.map((a) => (a.version === eventVersion ? { ...a, values: { ...a.values, ...values } } : a)),
         vitals: state.vitals.map((v) => (v.version === eventVersion ? { ...v, ...(values as Partial<typeof v>) } : v)),
       };

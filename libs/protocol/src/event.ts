@@ -16,7 +16,7 @@ export type EventMetadata = {
 };
 
 /** Part 11 §11.50 manifestation: who signed (id and printed name), when (UTC) and what the signature means. */
-export type SignatureManifestation = { signerId: string; printedName: string; signedAt: string; meaning: string };
+export type SignatureManifestation = { signerId: string; printedName: string; signedAt: string; meaning: string; recordHash?: string };
 type Signed = { signature?: SignatureManifestation };
 
 type Event<T extends string, D> = { type: T; schemaVersion: number; data: D; metadata: EventMetadata };
@@ -103,7 +103,14 @@ export type SafetyHoldCleared = Event<'SafetyHoldCleared', { holdRef: number; re
 export type CourseWithdrawn = Event<'CourseWithdrawn', { reason: WithdrawalReason | 'screen_failed'; note: string | null } & Signed>;
 export type EventCorrected = Event<
   'EventCorrected',
-  { eventVersion: number; correctedType: string; reason: string; values: OutcomeValues } & Signed
+  {
+    eventVersion: number;
+    correctedType: string;
+    reason: string;
+    values: OutcomeValues;
+    /** The signature of the corrected record, void from this event on (the correction carries its own). */
+    voidedSignature?: SignatureManifestation;
+  } & Signed
 >;
 /** `missedAssessments`: assessment points whose window closed unrecorded (kept visible, not hidden). */
 export type CourseCompleted = Event<'CourseCompleted', { missedAssessments: string[] } & Signed>;

@@ -1,4 +1,5 @@
 import type { Causality, DueNotice, OutcomeValues, PregnancyTestResult, Severity, VitalsTiming } from './command';
+import type { SignatureManifestation } from './event';
 
 export type CourseStatus = 'not_started' | 'active' | 'on_hold' | 'withdrawn' | 'completed';
 export type SessionStatus = 'pending' | 'scheduled' | 'in_progress' | 'completed';
@@ -94,6 +95,8 @@ export type CourseState = {
   corrections: { version: number; eventVersion: number; reason: string }[];
   /** Type of every folded event, by stream version - 1; lets a correction name what it corrects. */
   eventTypes: string[];
+  /** Valid signature manifestations by the stream version of the signed event; a correction voids its entry. */
+  signatures: Record<string, SignatureManifestation>;
   /** Due-date notices already recorded, by due key, so a timer never announces the same thing twice. */
   notices: Record<string, DueNotice[]>;
   /** When the current eligibility determination was recorded (it can expire). */
@@ -127,6 +130,7 @@ export const initialState = (): CourseState => ({
   holds: [],
   corrections: [],
   eventTypes: [],
+  signatures: {},
   notices: {},
   eligibleSince: null,
 });

@@ -26,5 +26,6 @@ import { AuditService, LEDGER_SIGNER } from './audit.service';
     WorklistService,
     { provide: APP_INTERCEPTOR, useClass: AccessLogInterceptor },
   ],
+  exports: [AuditService],
 })
 export class AuditModule {}

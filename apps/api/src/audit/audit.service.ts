@@ -23,7 +23,6 @@ import type { AccessLogQueryDto, AuditEventsQueryDto, VerifyQueryDto } from './d
 /** Signs and checks ledger checkpoints; created from configuration on first use. */
 export const LEDGER_SIGNER = Symbol('LEDGER_SIGNER');
 
-const AUDIT_ROLES = ['auditor', 'admin'];
 type Cursor = { txid: string; position: string };
 
 const encodeCursor = (c: Cursor): string => Buffer.from(`${c.txid}:${c.position}`, 'utf8').toString('base64url');
@@ -35,8 +34,8 @@ const decodeCursor = (raw: string | undefined): Cursor => {
 };
 
 /**
- * The auditors' read-only view of the record. Auditors see the courses of the site in their token,
- * never another (admins too: there is no all-sites role yet). Every call is itself recorded in the
+ * The auditors' read-only view of the record. Who may call it is the permission table's business
+ * (auth/permissions.ts); here auditors see the courses of the sites their token grants, never another. Every call is itself recorded in the
  * access log, which is part of the signed ledger.
  */
 @Injectable()
@@ -51,17 +50,33 @@ export class AuditService {
     this.accessLog = new AccessLog(db);
   }
 
-  /** 403 unless the caller is an auditor or an admin. */
-  requireAuditor(principal: Principal): void {
-    if (!AUDIT_ROLES.includes(principal.role)) {
-      throw new ApiError({ statusCode: 403, code: 'PERMISSION_DENIED', message: 'Only auditors may read the audit trail.' });
+  /** A `siteId` filter must be one of the token's sites (403 otherwise; the role check is the guard's). */
+  private requireSite(principal: Principal, filter: { siteId?: string | undefined }): void {
+    if (filter.siteId !== undefined && !principal.sites.includes(filter.siteId)) {
+      throw new ApiError({ statusCode: 403, code: 'PERMISSION_DENIED', message: 'Your access covers only the sites in your token.', details: { permission: 'site' } });
     }
   }
 
-  private requireSite(principal: Principal, filter: AuditEventsQueryDto): void {
-    if (filter.siteId !== undefined && filter.siteId !== principal.siteId) {
-      throw new ApiError({ statusCode: 403, code: 'PERMISSION_DENIED', message: 'Your access covers only the site in your token.' });
-    }
+  /** The sites a query covers: the one asked for, or every site the token grants. */
+  private sitesOf(principal: Principal, filter: { siteId?: string | undefined }): string[] {
+    return filter.siteId !== undefined ? [filter.siteId] : principal.sites;
+  }
+
+  /**
+   * Records a refused request (bad token, missing permission, failed signature) in the access log.
+   * Best effort: the refusal stands whether or not the row could be written.
+   */
+  async recordDenial(
+    principal: Principal | null,
+    entry: { action: 'authenticate' | 'access' | 'sign'; resource: string; reason: string; courseId?: string | null; correlationId: string | null },
+  ): Promise<void> {
+    // An unverified token's claims are not trusted, so a failed login is recorded as anonymous.
+    const actor = principal
+      ? { id: principal.id, name: principal.name, role: principal.role, siteId: principal.siteId }
+      : { id: 'anonymous', name: 'anonymous', role: 'none', siteId: 'none' };
+    await this.accessLog
+      .record({ actor, action: entry.action, resource: entry.resource.slice(0, 200), courseId: entry.courseId ?? null, query: { reason: entry.reason }, outcome: 'denied', correlationId: entry.correlationId })
+      .catch(() => undefined);
   }
 
   async record(principal: Principal, entry: Omit<AccessEntry, 'actor'>): Promise<void> {
@@ -75,10 +90,9 @@ export class AuditService {
 
   /** One page of events, oldest first in a stable (xmin-safe) order; `nextCursor` continues it. */
   async events(principal: Principal, filter: AuditEventsQueryDto, cursor: string | undefined, limit: number, correlationId: string) {
-    this.requireAuditor(principal);
     this.requireSite(principal, filter);
     const after = decodeCursor(cursor);
-    const rows = await this.page(principal.siteId, filter, after, limit + 1);
+    const rows = await this.page(this.sitesOf(principal, filter), filter, after, limit + 1);
     await this.record(principal, { action: 'read', resource: 'audit-events', courseId: filter.courseId ?? null, query: { ...filter, limit }, outcome: 'ok', correlationId });
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
@@ -94,12 +108,11 @@ export class AuditService {
    * consumer is awaited between batches, so a slow client slows the reads (backpressure).
    */
   async *stream(principal: Principal, filter: AuditEventsQueryDto, format: string, correlationId: string): AsyncGenerator<AuditEntry[]> {
-    this.requireAuditor(principal);
     this.requireSite(principal, filter);
     await this.record(principal, { action: 'export', resource: 'audit-export', courseId: filter.courseId ?? null, query: { ...filter, format }, outcome: 'ok', correlationId });
     let after: Cursor = { txid: '0', position: '0' };
     for (;;) {
-      const rows = await this.page(principal.siteId, filter, after, 2000);
+      const rows = await this.page(this.sitesOf(principal, filter), filter, after, 2000);
       if (rows.length === 0) return;
       yield rows.map(toAuditEntry);
       const last = rows[rows.length - 1]!;
@@ -108,7 +121,7 @@ export class AuditService {
     }
   }
 
-  private async page(siteId: string, f: AuditEventsQueryDto, after: Cursor, limit: number): Promise<AuditRow[]> {
+  private async page(sites: string[], f: AuditEventsQueryDto, after: Cursor, limit: number): Promise<AuditRow[]> {
     return (await this.db.query(
       `SELECT e.global_position::text, e.transaction_id::text AS txid, e.stream_id, e.stream_version::text, e.event_id::text, e.event_type,
               e.schema_version, e.data, e.metadata, e.recorded_at, e.hash,
@@ -123,7 +136,7 @@ export class AuditService {
                WHERE e.event_type = 'EventCorrected' AND pc.stream_id = e.stream_id AND pc.event_type = 'EventCorrected'
                  AND pc.stream_version < e.stream_version AND pc.data ->> 'eventVersion' = e.data ->> 'eventVersion'
                ORDER BY pc.stream_version DESC LIMIT 1) p ON true
-        WHERE s.data ->> 'siteId' = $1
+        WHERE s.data ->> 'siteId' = ANY($1::text[])
           AND ($2::text IS NULL OR e.stream_id = 'course-' || $2)
           AND ($3::text IS NULL OR s.data ->> 'patientRef' = $3)
           AND ($4::text IS NULL OR e.metadata #>> '{actor,id}' = $4)
@@ -135,15 +148,16 @@ export class AuditService {
           AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         ORDER BY e.transaction_id, e.global_position
         LIMIT $11`,
-      [siteId, f.courseId ?? null, f.patientRef ?? null, f.actorId ?? null, f.role ?? null, f.eventType ?? null, f.from ?? null, f.to ?? null, after.txid, after.position, limit],
+      [sites, f.courseId ?? null, f.patientRef ?? null, f.actorId ?? null, f.role ?? null, f.eventType ?? null, f.from ?? null, f.to ?? null, after.txid, after.position, limit],
     )) as AuditRow[];
   }
 
   async accessLogPage(principal: Principal, q: AccessLogQueryDto, correlationId: string): Promise<{ entries: AccessRecord[]; nextCursor: string | null }> {
-    this.requireAuditor(principal);
+    this.requireSite(principal, q);
     const limit = q.limit ?? 100;
+    // The access log is listed one site at a time; an auditor of several sites names the site (default: the first).
     const entries = await this.accessLog.list({
-      siteId: principal.siteId,
+      siteId: q.siteId ?? principal.siteId,
       ...(q.courseId ? { courseId: q.courseId } : {}),
       ...(q.actorId ? { actorId: q.actorId } : {}),
       ...(q.from ? { from: q.from } : {}),
@@ -157,7 +171,6 @@ export class AuditService {
   }
 
   async verify(principal: Principal, q: VerifyQueryDto, correlationId: string): Promise<LedgerVerification> {
-    this.requireAuditor(principal);
     if (q.fromLeaf !== undefined && q.toLeaf !== undefined && q.toLeaf <= q.fromLeaf) {
       throw ApiError.badRequest([{ field: 'toLeaf', message: 'must be greater than fromLeaf' }]);
     }
@@ -166,13 +179,12 @@ export class AuditService {
   }
 
   async proof(principal: Principal, eventId: string, correlationId: string): Promise<InclusionProof> {
-    this.requireAuditor(principal);
     const notFound = new ApiError({ statusCode: 404, code: 'EVENT_NOT_FOUND', message: 'No such event at your site.' });
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(eventId)) throw notFound;
     const [row] = (await this.db.query(
       `SELECT e.stream_id FROM es.events e JOIN es.events s ON s.stream_id = e.stream_id AND s.stream_version = 1
-        WHERE e.event_id = $1 AND s.data ->> 'siteId' = $2`,
-      [eventId, principal.siteId],
+        WHERE e.event_id = $1 AND s.data ->> 'siteId' = ANY($2::text[])`,
+      [eventId, principal.sites],
     )) as { stream_id: string }[];
     if (!row) throw notFound;
     await this.record(principal, { action: 'proof', resource: 'ledger', courseId: row.stream_id.replace(/^course-/, ''), query: { eventId }, outcome: 'ok', correlationId });
@@ -189,8 +201,7 @@ export class AuditService {
     return proof;
   }
 
-  async projections(principal: Principal): Promise<ProjectionStatus[]> {
-    this.requireAuditor(principal);
+  async projections(): Promise<ProjectionStatus[]> {
     return projectionStatus(this.db, PROJECTIONS);
   }
 }

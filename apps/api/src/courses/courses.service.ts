@@ -32,6 +32,8 @@ import {
   type Rejection,
   type StartCourse,
 } from '@care/protocol';
+import { signedRecordHash } from '@care/crypto';
+import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token-verifier';
 import { ApiError } from '../errors/api-error';
 import { DependencyHealth } from '../infrastructure/dependency-health';
@@ -73,6 +75,7 @@ export class CoursesService {
     private readonly eventStore: EventStore,
     private readonly idempotency: IdempotencyService,
     private readonly health: DependencyHealth,
+    private readonly audit: AuditService,
   ) {}
 
   async start(principal: Principal, dto: StartCourseDto, correlationId: string, idempotencyKey?: string): Promise<CommandResult & { courseId: string }> {
@@ -107,6 +110,7 @@ export class CoursesService {
     const key = this.idempotency.validateKey(idempotencyKey);
     this.requireCourseId(courseId);
     const command = this.parseCommand(body, principal, correlationId);
+    await this.signIfAsked(principal, courseId, command, correlationId);
     await this.requireDependencies();
     if (key) await this.idempotency.claim(`commands|${principal.id}|${courseId}`, key, body, courseId);
     const updateId = key ? `cmd-${createHash('sha256').update(`${principal.id}|${key}`).digest('hex').slice(0, 32)}` : randomUUID();
@@ -115,15 +119,36 @@ export class CoursesService {
       return await this.temporalCall(() => handle.executeUpdate(submitCommandUpdate, { args: [command], updateId }));
     } catch (error) {
       if (error instanceof ApiError && error.body.statusCode === 404) await this.throwIfClosed(principal, courseId);
+      if (error instanceof ApiError && error.body.code === 'SIGNATURE_REQUIRED') {
+        await this.audit.recordDenial(principal, { action: 'sign', resource: command.type, reason: 'signature missing or wrong meaning', courseId, correlationId });
+      }
       throw error;
     }
+  }
+
+  /**
+   * Part 11 §11.200: a signature needs a fresh sign-in (`auth_time` within the configured minutes),
+   * checked here before anything is sent; a failed attempt is recorded in the access log. Then the
+   * exact record signed is fixed by its hash (§11.70), which the decider stores in the manifestation.
+   */
+  private async signIfAsked(principal: Principal, courseId: string, command: CourseCommand, correlationId: string): Promise<void> {
+    const data = command.data as Record<string, unknown> & { signature?: { meaning: string; recordHash?: string } };
+    if (!data.signature) return;
+    const maxAgeSeconds = this.config.signatures.maxAuthAgeMinutes * 60;
+    const age = principal.authTime === null ? null : Date.now() / 1000 - principal.authTime;
+    // A future auth_time (beyond clock skew) is as unproven as a missing one.
+    if (age === null || age > maxAgeSeconds || age < -60) {
+      await this.audit.recordDenial(principal, { action: 'sign', resource: command.type, reason: age === null ? 'no auth_time' : 'authentication too old', courseId, correlationId });
+      throw ApiError.signatureReauthRequired(maxAgeSeconds);
+    }
+    data.signature = { meaning: data.signature.meaning, recordHash: signedRecordHash(data) };
   }
 
   async state(principal: Principal, courseId: string): Promise<CourseState> {
     this.requireCourseId(courseId);
     await this.requireDependencies();
     const state = await this.temporalCall(() => this.client.workflow.getHandle(courseWorkflowId(courseId)).query(courseStateQuery));
-    if (state.status === 'not_started' || state.siteId !== principal.siteId) throw ApiError.notFound();
+    if (state.status === 'not_started' || state.siteId === null || !principal.sites.includes(state.siteId)) throw ApiError.notFound();
     return state;
   }
 
@@ -132,7 +157,7 @@ export class CoursesService {
     await this.requireDatabase();
     const events = await this.eventStore.readStream(courseStreamId(courseId));
     const started = events[0];
-    if (!started || started.data['siteId'] !== principal.siteId) throw ApiError.notFound();
+    if (!started || !principal.sites.includes(String(started.data['siteId']))) throw ApiError.notFound();
     return events;
   }
 

@@ -29,6 +29,38 @@ export class ApiError extends HttpException {
     return new ApiError({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'A valid bearer token is required.' });
   }
 
+  /** 403 naming the permission the caller's role lacks (never anything about the resource). */
+  static permissionDenied(permission: string): ApiError {
+    return new ApiError({
+      statusCode: 403,
+      code: 'PERMISSION_DENIED',
+      message: 'Your role does not allow this request.',
+      details: { permission },
+    });
+  }
+
+  /**
+   * 401 for a signature without fresh authentication (Part 11 §11.200): the client sends the user back
+   * to the identity provider (`prompt=login` / `max_age`) and retries with the new token.
+   */
+  static signatureReauthRequired(maxAgeSeconds: number): ApiError {
+    return new ApiError({
+      statusCode: 401,
+      code: 'SIGNATURE_REAUTH_REQUIRED',
+      message: 'Signing needs a fresh sign-in. Please sign in again and repeat the step.',
+      details: { maxAuthAgeSeconds: maxAgeSeconds },
+    });
+  }
+
+  static tooManyRequests(retryAfterSeconds: number): ApiError {
+    return new ApiError({
+      statusCode: 429,
+      code: 'RATE_LIMITED',
+      message: 'Too many requests; please slow down.',
+      details: { retryAfterSeconds, retryable: true },
+    });
+  }
+
   static notFound(message = 'No such course of care at your site.'): ApiError {
     return new ApiError({ statusCode: 404, code: 'COURSE_NOT_FOUND', message });
   }

@@ -1,11 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/public.decorator';
 import { ApiError } from '../errors/api-error';
 import { DependencyHealth } from '../infrastructure/dependency-health';
 
 @ApiTags('health')
-@Public()
+// Public: listed as such in auth/permissions.ts (probes carry no token).
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: DependencyHealth) {}

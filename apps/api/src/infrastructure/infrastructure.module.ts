@@ -1,9 +1,11 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { AppConfig } from '@care/config';
+import { createPayloadCodec, temporalDataConverter } from '@care/crypto';
 import { createDataSource, EventStore } from '@care/event-store';
 import type { DataSource } from 'typeorm';
-import { APP_CONFIG, DATA_SOURCE, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
+import { APP_CONFIG, DATA_SOURCE, PAYLOAD_CODEC, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
 
 /** Closes what the module opened when the application stops. */
 class InfrastructureLifecycle implements OnApplicationShutdown {
@@ -48,13 +50,16 @@ export class InfrastructureModule {
         },
         {
           provide: TEMPORAL_CLIENT,
-          inject: [TEMPORAL_CONNECTION],
-          useFactory: (connection: Connection) => new Client({ connection, namespace: config.temporal.namespace }),
+          inject: [TEMPORAL_CONNECTION, PAYLOAD_CODEC],
+          useFactory: (connection: Connection, codec: PayloadCodec) =>
+            new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(codec) }),
         },
+        // Read at start: a missing or malformed key file stops the API before it serves anything.
+        { provide: PAYLOAD_CODEC, useFactory: () => createPayloadCodec(config.payloadCodec) },
         { provide: EventStore, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new EventStore(dataSource) },
         InfrastructureLifecycle,
       ],
-      exports: [APP_CONFIG, DATA_SOURCE, TEMPORAL_CONNECTION, TEMPORAL_CLIENT, EventStore],
+      exports: [APP_CONFIG, DATA_SOURCE, TEMPORAL_CONNECTION, TEMPORAL_CLIENT, PAYLOAD_CODEC, EventStore],
     };
   }
 }

@@ -3,3 +3,4 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
 export const TEMPORAL_CONNECTION = Symbol('TEMPORAL_CONNECTION');
+export const PAYLOAD_CODEC = Symbol('PAYLOAD_CODEC');

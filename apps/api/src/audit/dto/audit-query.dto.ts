@@ -29,6 +29,7 @@ export class AuditExportDto extends AuditEventsQueryDto {
 
 /** `GET /audit/access-log`. */
 export class AccessLogQueryDto {
+  @ApiPropertyOptional({ description: 'Site whose accesses to list (one of the token\'s sites; default: the first)' }) @IsOptional() @IsString() @Matches(ID) siteId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID) courseId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID) actorId?: string;
   @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) from?: string;

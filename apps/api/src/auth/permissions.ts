@@ -1,0 +1,56 @@
+import type { StaffRole } from '@care/protocol';
+
+/** Roles a token can carry (the protocol's `system` role is the workflow itself, never a caller). */
+export type TokenRole = Exclude<StaffRole, 'system'>;
+
+/**
+ * What each role may do at the HTTP level. Which protocol command a role may perform is decided by
+ * the protocol definition (`libs/protocol`), not here: the API only passes the actor along.
+ * Admins run the service (audit, verification, codec) but have no clinical read or write.
+ */
+export const PERMISSIONS = {
+  'course:start': ['coordinator', 'therapist', 'physician', 'integration'],
+  'course:command': ['coordinator', 'therapist', 'physician', 'integration'],
+  'course:read': ['coordinator', 'therapist', 'physician', 'integration', 'auditor'],
+  'worklist:read': ['coordinator', 'therapist', 'physician'],
+  'audit:read': ['auditor', 'admin'],
+  'audit:export': ['auditor', 'admin'],
+  'audit:verify': ['auditor', 'admin'],
+  'audit:access-log': ['auditor', 'admin'],
+  'audit:operations': ['auditor', 'admin'],
+  'codec:use': ['auditor', 'admin'],
+} as const satisfies Record<string, readonly TokenRole[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** A route anyone may call without a token. */
+export const PUBLIC = 'public' as const;
+
+/**
+ * Every route of the API, as `METHOD /path` with Nest's path syntax, and the permission it needs.
+ * The single place to read who may call what. The guard denies a route missing here, and a test
+ * (route-inventory) fails when a controller declares a route that is not listed.
+ */
+export const ROUTE_PERMISSIONS: Readonly<Record<string, Permission | typeof PUBLIC>> = {
+  'GET /health/live': PUBLIC,
+  'GET /health/ready': PUBLIC,
+  'POST /courses': 'course:start',
+  'POST /courses/:courseId/commands': 'course:command',
+  'GET /courses/:courseId': 'course:read',
+  'GET /courses/:courseId/events': 'course:read',
+  'GET /worklist': 'worklist:read',
+  'GET /audit/events': 'audit:read',
+  'GET /audit/export': 'audit:export',
+  'GET /audit/verify': 'audit:verify',
+  'GET /audit/events/:eventId/proof': 'audit:verify',
+  'GET /audit/access-log': 'audit:access-log',
+  'GET /audit/projections': 'audit:operations',
+  'POST /codec/encode': 'codec:use',
+  'POST /codec/decode': 'codec:use',
+};
+
+/** `METHOD /path` of a request's matched route. */
+export const routeKey = (method: string, path: string): string => `${method.toUpperCase()} ${path === '' ? '/' : path}`;
+
+/** Whether `role` holds `permission`. */
+export const roleHas = (role: string, permission: Permission): boolean => (PERMISSIONS[permission] as readonly string[]).includes(role);
