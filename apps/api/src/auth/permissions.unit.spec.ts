@@ -1,0 +1,58 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
+import { DiscoveryModule, NestFactory } from '@nestjs/core';
+import { loadConfig } from '@care/config';
+import { createApp } from '../create-app';
+import { PERMISSIONS, PUBLIC, ROUTE_PERMISSIONS } from './permissions';
+import { listRoutes, undeclaredRoutes } from './route-inventory';
+
+/** The real application, built without listening and without servers (both connect lazily). */
+const buildApp = async (): Promise<INestApplication> => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'routes-'));
+  fs.writeFileSync(path.join(dir, 'jwt-public.pem'), '');
+  const config = loadConfig({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', DATA_DIR: dir, TEMPORAL_ADDRESS: '127.0.0.1:1', LOG_LEVEL: 'error' });
+  return createApp(config);
+};
+
+describe('permission table', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await buildApp();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('declares a permission for every route the controllers expose (deny by default)', () => {
+    const routes = listRoutes(app);
+    expect(routes.length).toBeGreaterThan(10);
+    expect(undeclaredRoutes(app)).toEqual([]);
+    for (const route of routes) expect(ROUTE_PERMISSIONS[route]).toBeDefined();
+  });
+
+  it('lists no route that does not exist (a stale entry would hide a renamed route)', () => {
+    expect(Object.keys(ROUTE_PERMISSIONS).sort()).toEqual([...new Set(listRoutes(app))].sort());
+  });
+
+  it('only public health probes need no token, and every permission is granted to some role', () => {
+    expect(Object.entries(ROUTE_PERMISSIONS).filter(([, p]) => p === PUBLIC).map(([r]) => r)).toEqual(['GET /health/live', 'GET /health/ready']);
+    for (const roles of Object.values(PERMISSIONS)) expect(roles.length).toBeGreaterThan(0);
+  });
+
+  it('finds a route missing from the table', async () => {
+    @Controller('forgotten')
+    class ForgottenController {
+      @Get(':id')
+      find() {
+        return {};
+      }
+    }
+    @Module({ imports: [DiscoveryModule], controllers: [ForgottenController] })
+    class ForgottenModule {}
+    const other = await NestFactory.create(ForgottenModule, { logger: false });
+    expect(undeclaredRoutes(other)).toEqual(['GET /forgotten/:id']);
+    await other.close();
+  });
+});
