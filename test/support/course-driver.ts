@@ -2,6 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import { COURSE_WORKFLOW_TYPE, courseWorkflowId, submitCommandUpdate, type CommandResult } from '@care/contracts';
 import type { CourseCommand } from '@care/protocol';
+import type { History } from '@temporalio/common/lib/proto-utils';
 
 const DAY = 86_400_000;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
@@ -34,6 +35,9 @@ export class CourseDriver {
     private readonly env: TestWorkflowEnvironment,
     private readonly taskQueue: string,
     readonly courseId: string,
+    private readonly continueAsNewAfterEvents?: number,
+    /** false on a real (dev) server: commands go out at once and the workflow's own clock is real time. */
+    private readonly skipTime = true,
   ) {
     this.client = new Client({ connection: env.connection, ...(env.namespace ? { namespace: env.namespace } : {}) });
   }
@@ -52,6 +56,10 @@ export class CourseDriver {
 
   /** Moves server time forward to the script time `iso` (never backwards). */
   async advanceTo(iso: string): Promise<void> {
+    if (!this.skipTime) {
+      this.shiftMs = 0;
+      return;
+    }
     let now = await this.env.currentTimeMs();
     if (this.shiftMs === null) {
       // Align the time of day, so that "09:00 on day 7" in the script is 09:00 on the server too.
@@ -97,7 +105,7 @@ export class CourseDriver {
           startWorkflowOperation: new WithStartWorkflowOperation(COURSE_WORKFLOW_TYPE, {
             workflowId: courseWorkflowId(this.courseId),
             taskQueue: this.taskQueue,
-            args: [{ courseId: this.courseId }],
+            args: [{ courseId: this.courseId, ...(this.continueAsNewAfterEvents ? { continueAsNewAfterEvents: this.continueAsNewAfterEvents } : {}) }],
             workflowIdConflictPolicy: 'USE_EXISTING',
           }),
         });
@@ -111,6 +119,25 @@ export class CourseDriver {
 
   async sendAll(commands: CourseCommand[]): Promise<void> {
     for (const command of commands) await this.send(command);
+  }
+
+  /** The histories of every run of this course's workflows (course runs and dosing sessions), oldest first. */
+  async histories(): Promise<{ workflowId: string; runId: string; history: History }[]> {
+    const namespace = this.env.namespace ?? 'default';
+    const [open, closed] = await Promise.all([
+      this.client.workflowService.listOpenWorkflowExecutions({ namespace, maximumPageSize: 1000 }),
+      this.client.workflowService.listClosedWorkflowExecutions({ namespace, maximumPageSize: 1000 }),
+    ]);
+    const runs = [...(open.executions ?? []), ...(closed.executions ?? [])]
+      .filter((e) => e.execution?.workflowId?.startsWith(courseWorkflowId(this.courseId)))
+      .sort((a, b) => Number(a.startTime?.seconds ?? 0) - Number(b.startTime?.seconds ?? 0) || Number(a.startTime?.nanos ?? 0) - Number(b.startTime?.nanos ?? 0));
+    const out = [];
+    for (const run of runs) {
+      const { workflowId, runId } = run.execution!;
+      const history = await this.client.workflow.getHandle(workflowId!, runId!).fetchHistory();
+      out.push({ workflowId: workflowId!, runId: runId!, history });
+    }
+    return out;
   }
 
   /**

@@ -20,6 +20,11 @@ export type CourseWorkflowInput = {
   courseId: string;
   /** Carried across continue-as-new; absent on the first run. */
   state?: CourseState;
+  /**
+   * Continue as new once a run's history reaches this many events, besides whenever Temporal suggests
+   * it. Absent: only when Temporal suggests it. Carried across continue-as-new.
+   */
+  continueAsNewAfterEvents?: number;
 };
 
 /** An event as the workflow reports it after it is stored. */

@@ -77,6 +77,7 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
   let state: CourseState = input.state ?? initialState();
   // Appends run one after another in the order their commands were decided, so stream versions never race.
   let appendTail: Promise<unknown> = Promise.resolve();
+  let pendingAppends = 0;
 
   // Decided once, before the first await, so the patch marker sits at the same place in every history.
   const timersOn = patched(PATCHES.dueDateTimers);
@@ -186,7 +187,13 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
     );
     // Notifications follow their events, in order; the caller of a command does not wait for them.
     const siteId = after.siteId ?? '';
-    appendTail = recorded.then((events) => notify({ courseId, siteId, events })).catch(() => undefined);
+    pendingAppends += 1;
+    appendTail = recorded
+      .then((events) => notify({ courseId, siteId, events }))
+      .catch(() => undefined)
+      .finally(() => {
+        pendingAppends -= 1;
+      });
     return { ok: true, state: after, recorded };
   };
 
@@ -236,7 +243,9 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
     }
   }
 
-  const mustStop = (): boolean => isClosed(state) || workflowInfo().continueAsNewSuggested;
+  const historyLimit = input.continueAsNewAfterEvents;
+  const mustStop = (): boolean =>
+    isClosed(state) || workflowInfo().continueAsNewSuggested || (historyLimit !== undefined && workflowInfo().historyLength >= historyLimit);
   if (!timersOn) {
     await condition(mustStop);
   } else {
@@ -264,9 +273,9 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
       }
     }
   }
-  // Let in-flight updates finish (their appends included) before closing or handing over to a new run.
-  await condition(allHandlersFinished);
-  await appendTail;
+  // Let in-flight updates finish, and every accepted command's events reach PostgreSQL, before closing
+  // or handing over to a new run: nothing accepted may be lost across continue-as-new.
+  await condition(() => allHandlersFinished() && pendingAppends === 0);
   if (isClosed(state)) return state;
-  return continueAsNew<typeof courseOfCare>({ courseId, state });
+  return continueAsNew<typeof courseOfCare>({ courseId, state, ...(historyLimit !== undefined ? { continueAsNewAfterEvents: historyLimit } : {}) });
 }

@@ -40,7 +40,8 @@ export async function dosingSession(input: DosingSessionInput): Promise<DosingSe
       if (!recorded) {
         missed.push(reading.label);
         if (parent) {
-          await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(missedVitalsSignal, {
+          // No run id: the course may have continued as new since this session started.
+          await getExternalWorkflowHandle(parent.workflowId).signal(missedVitalsSignal, {
             sessionKey: input.sessionKey,
             attempt: input.attempt,
             label: reading.label,

@@ -1,0 +1,45 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleCourseWorkflows } from '../../../apps/worker/src/workflow-bundle';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  /* installed by another file in this worker */
+}
+
+const HISTORIES = path.join(__dirname, 'histories');
+
+/**
+ * Determinism guard, no server needed: the saved histories of representative courses (a full course, a
+ * withdrawal during dosing, an SAE hold and its clearance, a course that continued as new; captured by
+ * replay-histories.int.spec.ts with CAPTURE_HISTORIES=1) must replay against today's workflow code.
+ * A change that breaks them needs `patched()` (see PATCHES in course-of-care.workflow.ts).
+ */
+describe('replay of saved course histories', () => {
+  const files = fs.readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
+
+  it('has a history for each representative course', () => {
+    const scenarios = new Set(files.map((f) => f.split('.')[0]));
+    expect([...scenarios].sort()).toEqual(['continue-as-new', 'full-course-esketamine', 'sae-hold-and-clearance', 'withdrawal-during-dosing']);
+    expect(files.some((f) => f.includes('dosing-session'))).toBe(true);
+  });
+
+  it('replays every saved history without a determinism error', async () => {
+    const workflowBundle = await bundleCourseWorkflows();
+    const histories = files.map((file) => ({
+      workflowId: file,
+      history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))),
+    }));
+    const failures: string[] = [];
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) {
+      replayed += 1;
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(files.length);
+  }, 60_000);
+});

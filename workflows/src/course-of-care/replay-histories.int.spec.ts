@@ -1,0 +1,90 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createDataSource, EventStore, NotificationOutbox } from '@care/event-store';
+import { createCourseActivities } from '../../../apps/worker/src/activities/course.activities';
+import { courseWorkflowId } from '@care/contracts';
+import { CourseDriver } from '../../../test/support/course-driver';
+import { startTimeSkipping, type TimeSkippingStack } from '../../../test/support/time-skipping';
+import { bundleCourseWorkflows } from '../../../apps/worker/src/workflow-bundle';
+import { SCENARIOS } from './course-scenarios';
+
+const HISTORIES = path.join(__dirname, 'histories');
+
+/** A worker on the suite's real Temporal dev server, for scenarios that must run in real time. */
+const devServer = async () => {
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: process.env['TEMPORAL_ADDRESS'] });
+  const db = await createDataSource(process.env['DATABASE_URL']!, 3).initialize();
+  const taskQueue = `replay-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await bundleCourseWorkflows(),
+    activities: createCourseActivities({ eventStore: new EventStore(db), outbox: new NotificationOutbox(db) }),
+  });
+  return {
+    env,
+    taskQueue,
+    withWorker: <T>(fn: () => Promise<T>) => worker.runUntil(fn),
+    stop: async () => {
+      await env.teardown();
+      await db.destroy();
+    },
+  };
+};
+
+/**
+ * Runs the representative courses on the time-skipping server, then replays every workflow run they
+ * produced (course runs across continue-as-new, dosing-session children) against today's workflow
+ * code. With CAPTURE_HISTORIES=1 it also saves them beside the workflow for the server-less replay test.
+ */
+describe('representative course histories', () => {
+  let stack: TimeSkippingStack;
+  beforeAll(async () => {
+    stack = await startTimeSkipping();
+  });
+  afterAll(async () => stack?.stop());
+
+  for (const scenario of SCENARIOS) {
+    it(`${scenario.name}: runs and replays deterministically`, async () => {
+      const courseId = randomUUID();
+      const dev = scenario.realTime ? await devServer() : null;
+      const driver = dev
+        ? new CourseDriver(dev.env, dev.taskQueue, courseId, scenario.continueAsNewAfterEvents, false)
+        : new CourseDriver(stack.env, stack.taskQueue, courseId, scenario.continueAsNewAfterEvents);
+      await (dev ?? stack).withWorker(async () => {
+        for (const command of scenario.script) {
+          if (command.type === 'ClearSafetyHold' && command.data.holdRef === -1) {
+            const state = (await driver.handle!.query('courseState')) as { holds: { ref: number }[] };
+            await driver.send({ ...command, data: { ...command.data, holdRef: state.holds[0]!.ref } });
+          } else {
+            await driver.send(command);
+          }
+        }
+      });
+      const histories = await driver.histories();
+      await driver.close();
+      await dev?.stop();
+      if (scenario.continueAsNewAfterEvents) {
+        expect(histories.filter((h) => h.workflowId === courseWorkflowId(courseId)).length).toBeGreaterThan(1);
+        // No command lost across the hand-overs: every one was answered, and PostgreSQL holds each event once.
+        const [{ count }] = (await stack.db.query('SELECT count(*)::int AS count FROM es.events WHERE stream_id = $1', [`course-${courseId}`])) as { count: number }[];
+        expect(count).toBeGreaterThanOrEqual(scenario.script.length);
+      }
+      const bundle = await bundleCourseWorkflows();
+      for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories.map((h) => ({ workflowId: h.workflowId, history: h.history })))) {
+        expect(result.error).toBeUndefined();
+      }
+      if (process.env['CAPTURE_HISTORIES'] === '1') {
+        fs.mkdirSync(HISTORIES, { recursive: true });
+        histories.forEach((h, i) => {
+          const kind = h.workflowId === courseWorkflowId(courseId) ? 'course' : 'dosing-session';
+          fs.writeFileSync(path.join(HISTORIES, `${scenario.name}.${i + 1}.${kind}.json`), historyToJSON(h.history));
+        });
+      }
+    });
+  }
+});
