@@ -121,6 +121,12 @@ export class CourseDriver {
     for (const command of commands) await this.send(command);
   }
 
+  /** Workflow ids of this course's runs (course and dosing sessions) that are still open. */
+  async openRuns(): Promise<string[]> {
+    const { executions } = await this.client.workflowService.listOpenWorkflowExecutions({ namespace: this.env.namespace ?? 'default', maximumPageSize: 1000 });
+    return (executions ?? []).map((e) => e.execution?.workflowId ?? '').filter((id) => id.startsWith(courseWorkflowId(this.courseId)));
+  }
+
   /** The histories of every run of this course's workflows (course runs and dosing sessions), oldest first. */
   async histories(): Promise<{ workflowId: string; runId: string; history: History }[]> {
     const namespace = this.env.namespace ?? 'default';

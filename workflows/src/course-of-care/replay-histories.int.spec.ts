@@ -65,6 +65,13 @@ describe('representative course histories', () => {
           }
         }
       });
+      if (scenario.name === 'withdrawal-during-dosing') {
+        // Withdrawal closes the course and cancels its dosing session: nothing of it is left running.
+        await stack.withWorker(async () => {
+          for (let i = 0; i < 50 && (await driver.openRuns()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+        });
+        expect(await driver.openRuns()).toEqual([]);
+      }
       const histories = await driver.histories();
       await driver.close();
       await dev?.stop();
