@@ -1,0 +1,109 @@
+import { findProtocol, TOKEN_ROLES, type StaffRole } from '@care/protocol';
+import { PUBLIC, roleHas, ROUTE_PERMISSIONS } from '../../apps/api/src/auth/permissions';
+import { http, startTestStack, type TestStack } from '../support/test-stack';
+
+type Site = 'own' | 'other';
+type Cell = { status: number | number[]; check?: (body: any) => void };
+
+/**
+ * Generated from the permission table: every route x every role x a token of the course's own site or
+ * of another site, with the answer each cell must give. A role without the route's permission gets
+ * 403 naming it; another site's course is 404 (never revealed); lists of another site are empty.
+ */
+describe('route x role x site matrix', () => {
+  let stack: TestStack;
+  let courseId: string;
+  let eventId: string;
+  const OWN = 'site-a';
+  const OTHER = 'site-b';
+
+  // What a permitted caller gets on each route, for a token of the course's site or of another one.
+  const permitted: Record<string, (site: Site, role: string) => Cell> = {
+    // Which role may start a course is the protocol's rule (the API only passes the actor along).
+    'POST /courses': (site, role) =>
+      site === 'own' && findProtocol('mdma-at-ptsd')!.permissions.StartCourse!.includes(role as StaffRole)
+        ? { status: 201 }
+        : { status: 403, check: (b) => expect(b.code).toBe('ROLE_NOT_PERMITTED') },
+    'POST /courses/:courseId/commands': (site) =>
+      site === 'own' ? { status: 409, check: (b) => expect(b.code).toBe('VERSION_CONFLICT') } : { status: 404, check: (b) => expect(b.code).toBe('COURSE_NOT_FOUND') },
+    'GET /courses/:courseId': (site) => (site === 'own' ? { status: 200, check: (b) => expect(b.courseId).toBe(courseId) } : { status: 404 }),
+    'GET /courses/:courseId/events': (site) => (site === 'own' ? { status: 200, check: (b) => expect(b.events.length).toBeGreaterThan(0) } : { status: 404 }),
+    'GET /worklist': (site) => ({ status: 200, check: (b) => expect(b.siteId).toBe(site === 'own' ? OWN : OTHER) }),
+    'GET /audit/events': (site) => ({ status: 200, check: (b) => expect(b.entries.length > 0).toBe(site === 'own') }),
+    'GET /audit/export': (site) => ({ status: 200, check: (b) => expect(JSON.stringify(b ?? '').includes(courseId)).toBe(site === 'own') }),
+    'GET /audit/verify': () => ({ status: 200 }),
+    // No integrator runs in the test stack, so the event is recorded but not yet checkpointed (409).
+    'GET /audit/events/:eventId/proof': (site) => (site === 'own' ? { status: [200, 409] } : { status: 404, check: (b) => expect(b.code).toBe('EVENT_NOT_FOUND') }),
+    'GET /audit/access-log': (site) => ({ status: 200, check: (b) => expect(b.entries.every((e: any) => e.actor.siteId === (site === 'own' ? OWN : OTHER))).toBe(true) }),
+    'GET /audit/projections': () => ({ status: 200 }),
+    'POST /codec/encode': () => ({ status: 200 }),
+    'POST /codec/decode': () => ({ status: 200 }),
+    'GET /health/live': () => ({ status: 200 }),
+    'GET /health/ready': () => ({ status: 200 }),
+  };
+
+  const request = (route: string): { method: string; path: string; body?: unknown } => {
+    const [method, template] = route.split(' ') as [string, string];
+    const path = template.replace(':courseId', courseId).replace(':eventId', eventId);
+    const query: Record<string, string> = { 'GET /audit/events': `?courseId=${courseId}`, 'GET /audit/export': `?courseId=${courseId}` };
+    const bodies: Record<string, unknown> = {
+      'POST /courses': { patientRef: 'P-MATRIX', siteId: OWN, protocolId: 'mdma-at-ptsd' },
+      'POST /courses/:courseId/commands': { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: '2026-01-05T08:30:00Z' }, expectedVersion: 99 },
+      'POST /codec/encode': { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('{}').toString('base64') }] },
+      'POST /codec/decode': { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('{}').toString('base64') }] },
+    };
+    return { method, path: path + (query[route] ?? ''), body: bodies[route] };
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    const started = await http(stack.baseUrl, 'POST', '/courses', {
+      token: await stack.token({ site: OWN }),
+      body: { patientRef: 'P-MATRIX', siteId: OWN, protocolId: 'mdma-at-ptsd' },
+    });
+    expect(started.status).toBe(201);
+    courseId = started.body.courseId;
+    eventId = started.body.events[0].eventId;
+    expect(eventId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('covers every route of the permission table', () => {
+    expect(Object.keys(permitted).sort()).toEqual(Object.keys(ROUTE_PERMISSIONS).sort());
+  });
+
+  const routes = Object.keys(ROUTE_PERMISSIONS);
+  describe.each(routes)('%s', (route) => {
+    const permission = ROUTE_PERMISSIONS[route]!;
+    it.each(TOKEN_ROLES.flatMap((role) => (['own', 'other'] as Site[]).map((site) => [role, site] as const)))('%s of the %s site', async (role, site) => {
+      const token = await stack.token({ sub: `u-${role}-${site}`, name: `Matrix ${role}`, role, site: site === 'own' ? OWN : OTHER });
+      const { method, path, body } = request(route);
+      const res = await http(stack.baseUrl, method, path, { token, ...(body !== undefined ? { body } : {}) });
+      if (permission !== PUBLIC && !roleHas(role, permission)) {
+        expect({ status: res.status, body: res.body }).toMatchObject({ status: 403, body: { code: 'PERMISSION_DENIED', details: { permission } } });
+        return;
+      }
+      const cell = permitted[route]!(site, role);
+      expect([cell.status].flat()).toContain(res.status);
+      cell.check?.(res.body);
+    });
+
+    if (permission !== PUBLIC) {
+      it('answers 401 without a token', async () => {
+        const { method, path, body } = request(route);
+        expect((await http(stack.baseUrl, method, path, body !== undefined ? { body } : {})).status).toBe(401);
+      });
+    }
+  });
+
+  it('lets an auditor whose token grants several sites see each of them', async () => {
+    const token = await stack.token({ sub: 'u-multi', role: 'auditor', site: [OTHER, OWN] });
+    expect((await http(stack.baseUrl, 'GET', `/courses/${courseId}`, { token })).status).toBe(200);
+    const page = await http(stack.baseUrl, 'GET', `/audit/events?courseId=${courseId}`, { token });
+    expect(page.body.entries.length).toBeGreaterThan(0);
+    expect((await http(stack.baseUrl, 'GET', `/audit/events?siteId=site-c`, { token })).status).toBe(403);
+  });
+});
