@@ -49,7 +49,7 @@ describe('authentication with an OIDC provider (JWKS)', () => {
     current = await addKey('key-2026-01');
     next = await addKey('key-2026-07');
     intruder = (await generateKeyPair('RS256')).privateKey;
-    jwksServer = createServer((req, res) => {
+    jwksServer = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(jwks));
     });
