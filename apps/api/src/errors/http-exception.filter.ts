@@ -19,6 +19,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       // Log the class and the route only: messages from drivers may echo request values.
       this.logger.error(`${request.method} ${request.route?.path ?? 'unknown route'} failed: ${(exception as Error)?.name ?? 'unknown'}`);
     }
+    if (body.code === 'SIGNATURE_REAUTH_REQUIRED') {
+      // RFC 9470 step-up: tells an OIDC client to send the user back to the provider with this max_age.
+      response.setHeader('WWW-Authenticate', `Bearer error="insufficient_user_authentication", max_age=${Number(body.details?.['maxAuthAgeSeconds'] ?? 0)}`);
+    }
     response.status(body.statusCode).json({ ...body, correlationId: request.correlationId });
   }
 

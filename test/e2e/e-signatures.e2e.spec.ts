@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { http, startTestStack, type TestStack } from '../support/test-stack';
+
+const sha256 = (record: unknown): string => createHash('sha256').update(canonicalize(record)!, 'utf8').digest('hex');
+
+/**
+ * Part 11 e-signatures end to end: fresh authentication (§11.200) checked by the API before the command
+ * is sent, the manifestation (§11.50) with the hash of the record signed (§11.70) stored in the event
+ * and shown in responses and exports, corrections voiding a signature, failed attempts access-logged.
+ */
+describe('e-signatures', () => {
+  let stack: TestStack;
+  let courseId: string;
+  const now = () => Math.floor(Date.now() / 1000);
+  /** A coordinator's token; `authTime` null leaves the claim out. */
+  const coordinator = (authTime: number | null = now()) =>
+    stack.token({ sub: 'u-casey', name: 'Casey Coordinator', role: 'coordinator', site: 'site-a', auth_time: authTime ?? undefined });
+  const therapist = () => stack.token({ sub: 'u-tess', name: 'Tess Therapist', role: 'therapist', site: 'site-a' });
+  const send = async (token: string, command: Record<string, unknown>, requestId?: string) =>
+    http(stack.baseUrl, 'POST', `/courses/${courseId}/commands`, { token, body: command, ...(requestId ? { headers: { 'x-request-id': requestId } } : {}) });
+  const criterionData = { criterionId: 'age-18-or-over', outcome: 'pass', evidence: 'ID document checked' };
+  const eventCount = async () => Number((await stack.db.query(`SELECT count(*) FROM es.events WHERE stream_id = $1`, [`course-${courseId}`]))[0].count);
+  const denials = async (requestId: string) =>
+    (await stack.db.query(`SELECT actor_id, action, outcome, resource, course_id, query FROM audit.access_log WHERE correlation_id = $1`, [requestId])) as any[];
+
+  beforeAll(async () => {
+    stack = await startTestStack({ env: { SIGNATURE_MAX_AUTH_AGE_MINUTES: '5' } });
+    const started = await http(stack.baseUrl, 'POST', '/courses', {
+      token: await coordinator(),
+      body: { patientRef: 'P-SIGN-1', siteId: 'site-a', protocolId: 'mdma-at-ptsd' },
+    });
+    courseId = started.body.courseId;
+    const consent = await send(await coordinator(), { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: '2026-01-05T08:30:00Z' } });
+    expect(consent.status).toBe(200);
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('refuses a signature without a recent sign-in (401 SIGNATURE_REAUTH_REQUIRED), records the attempt and writes nothing', async () => {
+    const before = await eventCount();
+    for (const [authTime, id] of [[now() - 6 * 60, 'sign-stale'], [null, 'sign-no-auth-time']] as const) {
+      const res = await send(await coordinator(authTime), { type: 'RecordEligibilityCriterion', data: { ...criterionData, signature: { meaning: 'authorship' } } }, id);
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ code: 'SIGNATURE_REAUTH_REQUIRED', details: { maxAuthAgeSeconds: 300 } });
+      expect(res.headers.get('www-authenticate')).toBe('Bearer error="insufficient_user_authentication", max_age=300');
+      expect(await denials(id)).toEqual([
+        expect.objectContaining({ actor_id: 'u-casey', action: 'sign', outcome: 'denied', resource: 'RecordEligibilityCriterion', course_id: courseId }),
+      ]);
+    }
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('refuses a missing signature or a wrong meaning (422 SIGNATURE_REQUIRED) and records the attempt', async () => {
+    const missing = await send(await coordinator(), { type: 'RecordEligibilityCriterion', data: criterionData }, 'sign-missing');
+    expect(missing.status).toBe(422);
+    expect(missing.body).toMatchObject({ code: 'SIGNATURE_REQUIRED', details: { meaning: 'authorship' } });
+    const wrong = await send(await coordinator(), { type: 'RecordEligibilityCriterion', data: { ...criterionData, signature: { meaning: 'approval' } } });
+    expect(wrong.body.code).toBe('SIGNATURE_REQUIRED');
+    expect(await denials('sign-missing')).toEqual([expect.objectContaining({ action: 'sign', outcome: 'denied' })]);
+    // The client may not choose the record hash: only the API computes it.
+    const forged = await send(await coordinator(), { type: 'RecordEligibilityCriterion', data: { ...criterionData, signature: { meaning: 'authorship', recordHash: 'a'.repeat(64) } } });
+    expect(forged.status).toBe(400);
+  });
+
+  it('stores the manifestation with the hash of the exact record signed, and shows it in responses and exports', async () => {
+    const res = await send(await coordinator(), { type: 'RecordEligibilityCriterion', data: { ...criterionData, signature: { meaning: 'authorship' } } });
+    expect(res.status).toBe(200);
+    const manifestation = {
+      signerId: 'u-casey',
+      printedName: 'Casey Coordinator',
+      signedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/),
+      meaning: 'authorship',
+      recordHash: sha256(criterionData),
+    };
+    expect(res.body.events[0].data.signature).toEqual(manifestation);
+    const [row] = await stack.db.query(`SELECT data, stream_version FROM es.events WHERE stream_id = $1 AND event_type = 'EligibilityCriterionRecorded'`, [`course-${courseId}`]);
+    expect(row.data.signature).toEqual(manifestation);
+    // Anyone can recompute the hash from the stored record.
+    const { signature: _signature, ...record } = row.data;
+    expect(sha256(record)).toBe(row.data.signature.recordHash);
+
+    const state = await http(stack.baseUrl, 'GET', `/courses/${courseId}`, { token: await coordinator() });
+    expect(state.body.signatures[String(row.stream_version)]).toEqual(manifestation);
+    const auditor = await stack.token({ sub: 'u-audrey', name: 'Audrey Auditor', role: 'auditor', site: 'site-a' });
+    const exported = await http(stack.baseUrl, 'GET', `/audit/export?courseId=${courseId}&format=csv`, { token: auditor });
+    expect(exported.status).toBe(200);
+    expect(String(exported.body)).toContain(sha256(criterionData));
+    expect(String(exported.body)).toContain('Casey Coordinator');
+  });
+
+  it('voids the signature of a corrected record and requires the correction to be signed', async () => {
+    const assessment = { instrument: 'CAPS-5', timepoint: 'baseline', values: { total: 40, ptsdDiagnosis: true, raterRef: 'IR-7' } };
+    const recorded = await send(await therapist(), { type: 'RecordAssessment', data: { ...assessment, signature: { meaning: 'authorship' } } });
+    expect(recorded.status).toBe(200);
+    const version = recorded.body.events[0].streamVersion ?? recorded.body.state.version;
+    const correction = { eventVersion: version, reason: 'Transcription error', values: { total: 41 } };
+    const unsigned = await send(await therapist(), { type: 'CorrectEvent', data: correction });
+    expect(unsigned.body.code).toBe('SIGNATURE_REQUIRED');
+    const signed = await send(await therapist(), { type: 'CorrectEvent', data: { ...correction, signature: { meaning: 'authorship' } } });
+    expect(signed.status).toBe(200);
+    const event = signed.body.events[0];
+    expect(event.data.voidedSignature).toMatchObject({ signerId: 'u-tess', meaning: 'authorship', recordHash: sha256(assessment) });
+    expect(event.data.signature).toMatchObject({ signerId: 'u-tess', meaning: 'authorship', recordHash: sha256(correction) });
+    const state = await http(stack.baseUrl, 'GET', `/courses/${courseId}`, { token: await therapist() });
+    expect(state.body.signatures[String(version)]).toBeUndefined();
+    expect(state.body.signatures[String(state.body.version)]).toMatchObject({ meaning: 'authorship' });
+  });
+});
