@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import type { AppConfig } from '@care/config';
+import { JsonLogger } from '@care/logging';
 import { AppModule } from './app.module';
 import { undeclaredRoutes } from './auth/route-inventory';
 import { rateLimit } from './hardening/rate-limit.middleware';
@@ -21,7 +22,8 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export const createApp = async (config: AppConfig): Promise<INestApplication> => {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: config.logLevel === 'debug' ? ['log', 'warn', 'error', 'debug'] : ['warn', 'error'],
+    // Structured JSON lines, redacted (no tokens, keys or clinical values).
+    logger: new JsonLogger(config.logLevel, 'api'),
   });
   // Deny by default, checked at start: a controller route missing from the permission table stops the API.
   const undeclared = undeclaredRoutes(app);

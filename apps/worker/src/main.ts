@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { JsonLogger } from '@care/logging';
 import { CourseWorkerService, WorkerModule } from './worker.module';
 
 /**
@@ -7,7 +8,9 @@ import { CourseWorkerService, WorkerModule } from './worker.module';
  * SIGINT/SIGTERM, then finishes in-flight tasks and closes its connections.
  */
 const main = async (): Promise<void> => {
-  const app = await NestFactory.createApplicationContext(WorkerModule, { logger: ['log', 'warn', 'error'] });
+  // Structured JSON lines, redacted; the configuration itself is checked again (all problems at once) by the module.
+  const level = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === process.env['LOG_LEVEL']) ?? 'info';
+  const app = await NestFactory.createApplicationContext(WorkerModule, { logger: new JsonLogger(level, 'worker') });
   app.enableShutdownHooks();
   await app.get(CourseWorkerService).untilStopped();
   await app.close();
