@@ -39,11 +39,16 @@ export const loadPayloadKeyring = (file: string, generate: boolean): PayloadKeyr
   if (!fs.existsSync(file) && generate) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const content = JSON.stringify({ current: 'k1', keys: { k1: randomBytes(32).toString('base64') } }, null, 2);
+    // Written aside, then linked into place: the API and the worker start together, and neither may
+    // read a half-written file or overwrite the other's key (link fails if the file exists).
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(temp, `${content}\n`, { mode: 0o600, flag: 'wx' });
     try {
-      // 'wx': two processes starting at once must not overwrite each other's key.
-      fs.writeFileSync(file, `${content}\n`, { mode: 0o600, flag: 'wx' });
+      fs.linkSync(temp, file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      fs.rmSync(temp, { force: true });
     }
   }
   return parsePayloadKeyring(fs.readFileSync(file, 'utf8'));
