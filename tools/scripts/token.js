@@ -3,6 +3,8 @@
 /**
  * Prints a bearer token for the embedded default, signed with the key in the data folder.
  *   npm run token -- --sub alice --name "Alice Example" --role coordinator --site site-a [--ttl 8h]
+ * Auditors may be given several sites: --site site-a,site-b. `auth_time` is now, so the token can sign
+ * (e-signatures need a sign-in within SIGNATURE_MAX_AUTH_AGE_MINUTES); mint a new one to sign later.
  * The token is the last line of output.
  */
 const path = require('node:path');
@@ -28,6 +30,8 @@ const main = async () => {
   if (!values.name) problems.push('--name "<printed name>" is required');
   if (!ROLES.includes(values.role)) problems.push(`--role must be one of ${ROLES.join(', ')}`);
   if (!values.site) problems.push('--site <site id> is required');
+  const sites = (values.site || '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (sites.length > 1 && values.role !== 'auditor') problems.push('only auditors may have several sites (staff act for one site at a time)');
   if (problems.length) {
     process.stderr.write(`token: ${problems.join('; ')}\n`);
     process.exit(2);
@@ -37,7 +41,7 @@ const main = async () => {
   const { privateKeyFile } = ensureDevKeys(dataDir, makeLog('token'));
   const key = await importPKCS8(fs.readFileSync(privateKeyFile, 'utf8'), 'EdDSA');
   const now = Math.floor(Date.now() / 1000);
-  const token = await new SignJWT({ name: values.name, role: values.role, site: values.site, auth_time: now })
+  const token = await new SignJWT({ name: values.name, role: values.role, site: sites.length > 1 ? sites : sites[0], auth_time: now })
     .setProtectedHeader({ alg: 'EdDSA' })
     .setSubject(values.sub)
     .setIssuer(process.env.AUTH_ISSUER || 'mdma-care-backbone-dev')
