@@ -41,6 +41,28 @@ describe('permission table', () => {
     for (const roles of Object.values(PERMISSIONS)) expect(roles.length).toBeGreaterThan(0);
   });
 
+  it('is shown in the README exactly as enforced', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '../../../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Roles and permissions'), readme.indexOf('### Site isolation'));
+    const [header, , ...rows] = section.split('\n').filter((l) => l.startsWith('| '));
+    const roles = header!.split('|').slice(3, -1).map((c) => c.trim());
+    const shown: Record<string, { permission: string; roles: string[] }> = {};
+    for (const row of rows) {
+      const cells = row.split('|').slice(1, -1).map((c) => c.trim());
+      const permission = cells[1]!.replace(/`/g, '');
+      for (const route of cells[0]!.split(', ')) {
+        shown[route.replace(/`/g, '')] = { permission, roles: roles.filter((_, i) => cells[2 + i] === '✓') };
+      }
+    }
+    const enforced = Object.fromEntries(
+      Object.entries(ROUTE_PERMISSIONS).map(([route, p]) => [
+        route,
+        { permission: p, roles: p === PUBLIC ? roles : roles.filter((r) => (PERMISSIONS[p] as readonly string[]).includes(r)) },
+      ]),
+    );
+    expect(shown).toEqual(enforced);
+  });
+
   it('finds a route missing from the table', async () => {
     @Controller('forgotten')
     class ForgottenController {
