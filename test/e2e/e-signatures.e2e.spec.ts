@@ -107,5 +107,11 @@ describe('e-signatures', () => {
     const state = await http(stack.baseUrl, 'GET', `/courses/${courseId}`, { token: await therapist() });
     expect(state.body.signatures[String(version)]).toBeUndefined();
     expect(state.body.signatures[String(state.body.version)]).toMatchObject({ meaning: 'authorship' });
+    const auditor = await stack.token({ sub: 'u-audrey', name: 'Audrey Auditor', role: 'auditor', site: 'site-a' });
+    const entries = await http(stack.baseUrl, 'GET', `/audit/events?courseId=${courseId}&eventType=EventCorrected`, { token: auditor });
+    expect(entries.body.entries[0]).toMatchObject({
+      signature: { signerId: 'u-tess', meaning: 'authorship' },
+      voidedSignature: { signerId: 'u-tess', recordHash: sha256(assessment) },
+    });
   });
 });

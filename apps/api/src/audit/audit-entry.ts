@@ -34,6 +34,8 @@ export type AuditEntry = {
   when: { recordedAt: string; occurredAt: string | null };
   why: string | null;
   signature: unknown;
+  /** On a correction of a signed record: the signature this correction voided (Part 11 §11.70). */
+  voidedSignature: unknown;
   correction: { correctedVersion: number; correctedType: string | null; oldValue: unknown; newValue: unknown; reason: string | null } | null;
   correlationId: string | null;
   hash: string;
@@ -57,6 +59,7 @@ export const toAuditEntry = (r: AuditRow): AuditEntry => {
     when: { recordedAt: r.recorded_at.toISOString(), occurredAt: str(r.metadata['occurredAt']) },
     why: reason,
     signature: r.data['signature'] ?? null,
+    voidedSignature: r.data['voidedSignature'] ?? null,
     correction: isCorrection
       ? {
           correctedVersion: Number(r.data['eventVersion']),
