@@ -105,5 +105,9 @@ describe('route x role x site matrix', () => {
     const page = await http(stack.baseUrl, 'GET', `/audit/events?courseId=${courseId}`, { token });
     expect(page.body.entries.length).toBeGreaterThan(0);
     expect((await http(stack.baseUrl, 'GET', `/audit/events?siteId=site-c`, { token })).status).toBe(403);
+    // Site-a's auditors see that the multi-site auditor read their course (logged under the course's site).
+    const siteA = await stack.token({ sub: 'u-aud-a', role: 'auditor', site: OWN });
+    const log = await http(stack.baseUrl, 'GET', `/audit/access-log?courseId=${courseId}&limit=500`, { token: siteA });
+    expect(log.body.entries.filter((e: any) => e.actor.id === 'u-multi').map((e: any) => e.resource)).toEqual(expect.arrayContaining(['course', 'audit-events']));
   });
 });

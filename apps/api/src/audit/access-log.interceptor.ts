@@ -12,6 +12,13 @@ const LOGGED_ROUTES: Record<string, string> = {
   '/courses/:courseId/events': 'course-events',
 };
 
+/** The site of the course in a course answer (state, or the events' CourseStarted). */
+const courseSiteOf = (body: unknown): string | undefined => {
+  const b = body as { siteId?: unknown; events?: { data?: { siteId?: unknown } }[] } | null;
+  const site = b?.siteId ?? b?.events?.[0]?.data?.siteId;
+  return typeof site === 'string' ? site : undefined;
+};
+
 /**
  * Records every read of a course's clinical data in the access log before the answer leaves, and
  * attempts that ended in 404 (someone looking for a course they may not see). Audit routes log
@@ -27,10 +34,11 @@ export class AccessLogInterceptor implements NestInterceptor {
     if (!resource || !req.principal) return next.handle();
     const principal = req.principal;
     const courseId = typeof req.params['courseId'] === 'string' ? req.params['courseId'].slice(0, 128) : null;
-    const log = (outcome: 'ok' | 'not_found') =>
-      this.audit.record(principal, { action: 'read', resource, courseId, outcome, correlationId: req.correlationId ?? null });
+    const log = (outcome: 'ok' | 'not_found', site?: string) =>
+      this.audit.record(principal, { action: 'read', resource, courseId, outcome, correlationId: req.correlationId ?? null }, [site ?? principal.siteId]);
     return next.handle().pipe(
-      mergeMap((body) => from(log('ok').then(() => body))),
+      // Logged under the course's site, so that site's auditors see the read (also by a multi-site auditor).
+      mergeMap((body) => from(log('ok', courseSiteOf(body)).then(() => body))),
       catchError((error: unknown) => {
         if (error instanceof ApiError && error.body.statusCode === 404) return from(log('not_found').catch(() => undefined)).pipe(mergeMap(() => throwError(() => error)));
         return throwError(() => error);

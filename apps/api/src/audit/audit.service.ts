@@ -79,9 +79,15 @@ export class AuditService {
       .catch(() => undefined);
   }
 
-  async record(principal: Principal, entry: Omit<AccessEntry, 'actor'>): Promise<void> {
+  /**
+   * Writes an access row per site the access concerns (default: the caller's acting site), so each
+   * site's auditors see every read of their site's data, also by an auditor of several sites.
+   */
+  async record(principal: Principal, entry: Omit<AccessEntry, 'actor'>, sites: string[] = [principal.siteId]): Promise<void> {
     try {
-      await this.accessLog.record({ ...entry, actor: { id: principal.id, name: principal.name, role: principal.role, siteId: principal.siteId } });
+      for (const siteId of sites) {
+        await this.accessLog.record({ ...entry, actor: { id: principal.id, name: principal.name, role: principal.role, siteId } });
+      }
     } catch {
       // No read without its record: if the access cannot be logged, the data is not handed out.
       throw ApiError.unavailable('The audit log');
@@ -93,7 +99,7 @@ export class AuditService {
     this.requireSite(principal, filter);
     const after = decodeCursor(cursor);
     const rows = await this.page(this.sitesOf(principal, filter), filter, after, limit + 1);
-    await this.record(principal, { action: 'read', resource: 'audit-events', courseId: filter.courseId ?? null, query: { ...filter, limit }, outcome: 'ok', correlationId });
+    await this.record(principal, { action: 'read', resource: 'audit-events', courseId: filter.courseId ?? null, query: { ...filter, limit }, outcome: 'ok', correlationId }, this.sitesOf(principal, filter));
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
@@ -109,7 +115,7 @@ export class AuditService {
    */
   async *stream(principal: Principal, filter: AuditEventsQueryDto, format: string, correlationId: string): AsyncGenerator<AuditEntry[]> {
     this.requireSite(principal, filter);
-    await this.record(principal, { action: 'export', resource: 'audit-export', courseId: filter.courseId ?? null, query: { ...filter, format }, outcome: 'ok', correlationId });
+    await this.record(principal, { action: 'export', resource: 'audit-export', courseId: filter.courseId ?? null, query: { ...filter, format }, outcome: 'ok', correlationId }, this.sitesOf(principal, filter));
     let after: Cursor = { txid: '0', position: '0' };
     for (;;) {
       const rows = await this.page(this.sitesOf(principal, filter), filter, after, 2000);
@@ -165,7 +171,7 @@ export class AuditService {
       ...(q.cursor ? { afterId: q.cursor } : {}),
       limit: limit + 1,
     });
-    await this.record(principal, { action: 'read', resource: 'audit-access-log', courseId: q.courseId ?? null, query: { ...q }, outcome: 'ok', correlationId });
+    await this.record(principal, { action: 'read', resource: 'audit-access-log', courseId: q.courseId ?? null, query: { ...q }, outcome: 'ok', correlationId }, [q.siteId ?? principal.siteId]);
     const page = entries.slice(0, limit);
     return { entries: page, nextCursor: entries.length > limit ? page[page.length - 1]!.accessId : null };
   }
@@ -182,12 +188,12 @@ export class AuditService {
     const notFound = new ApiError({ statusCode: 404, code: 'EVENT_NOT_FOUND', message: 'No such event at your site.' });
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(eventId)) throw notFound;
     const [row] = (await this.db.query(
-      `SELECT e.stream_id FROM es.events e JOIN es.events s ON s.stream_id = e.stream_id AND s.stream_version = 1
+      `SELECT e.stream_id, s.data ->> 'siteId' AS site_id FROM es.events e JOIN es.events s ON s.stream_id = e.stream_id AND s.stream_version = 1
         WHERE e.event_id = $1 AND s.data ->> 'siteId' = ANY($2::text[])`,
       [eventId, principal.sites],
-    )) as { stream_id: string }[];
+    )) as { stream_id: string; site_id: string }[];
     if (!row) throw notFound;
-    await this.record(principal, { action: 'proof', resource: 'ledger', courseId: row.stream_id.replace(/^course-/, ''), query: { eventId }, outcome: 'ok', correlationId });
+    await this.record(principal, { action: 'proof', resource: 'ledger', courseId: row.stream_id.replace(/^course-/, ''), query: { eventId }, outcome: 'ok', correlationId }, [row.site_id]);
     const proof = await proveEventInclusion(this.db, this.signer(), eventId);
     if (proof === null) throw notFound;
     if (proof === 'pending') {
