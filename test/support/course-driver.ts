@@ -2,6 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import { COURSE_WORKFLOW_TYPE, courseWorkflowId, submitCommandUpdate, type CommandResult } from '@care/contracts';
 import type { CourseCommand } from '@care/protocol';
+import type { DataConverter } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
 
 const DAY = 86_400_000;
@@ -31,15 +32,28 @@ export class CourseDriver {
    */
   readonly client: Client;
 
+  private readonly continueAsNewAfterEvents: number | undefined;
+  private readonly skipTime: boolean;
+
   constructor(
     private readonly env: TestWorkflowEnvironment,
     private readonly taskQueue: string,
     readonly courseId: string,
-    private readonly continueAsNewAfterEvents?: number,
-    /** false on a real (dev) server: commands go out at once and the workflow's own clock is real time. */
-    private readonly skipTime = true,
+    options: {
+      continueAsNewAfterEvents?: number;
+      /** false on a real (dev) server: commands go out at once and the workflow's own clock is real time. */
+      skipTime?: boolean;
+      /** The service's data converter (payload encryption), when the worker uses one. */
+      dataConverter?: DataConverter;
+    } = {},
   ) {
-    this.client = new Client({ connection: env.connection, ...(env.namespace ? { namespace: env.namespace } : {}) });
+    this.continueAsNewAfterEvents = options.continueAsNewAfterEvents;
+    this.skipTime = options.skipTime ?? true;
+    this.client = new Client({
+      connection: env.connection,
+      ...(env.namespace ? { namespace: env.namespace } : {}),
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    });
   }
 
   /** Command data with its timestamps moved onto the server's calendar. */

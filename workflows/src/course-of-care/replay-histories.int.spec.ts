@@ -53,8 +53,8 @@ describe('representative course histories', () => {
       const courseId = randomUUID();
       const dev = scenario.realTime ? await devServer() : null;
       const driver = dev
-        ? new CourseDriver(dev.env, dev.taskQueue, courseId, scenario.continueAsNewAfterEvents, false)
-        : new CourseDriver(stack.env, stack.taskQueue, courseId, scenario.continueAsNewAfterEvents);
+        ? new CourseDriver(dev.env, dev.taskQueue, courseId, { continueAsNewAfterEvents: scenario.continueAsNewAfterEvents, skipTime: false })
+        : new CourseDriver(stack.env, stack.taskQueue, courseId, { continueAsNewAfterEvents: scenario.continueAsNewAfterEvents });
       await (dev ?? stack).withWorker(async () => {
         for (const command of scenario.script) {
           if (command.type === 'ClearSafetyHold' && command.data.holdRef === -1) {

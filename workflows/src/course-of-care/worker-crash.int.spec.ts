@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { courseStreamId } from '@care/contracts';
+import { createPayloadCodec, temporalDataConverter } from '@care/crypto';
+import { eventsOf, mdmaDosingEnd, mdmaDosingStart, mdmaPrepared } from '../../../libs/protocol/src/testing/course.fixtures';
+import { CourseDriver } from '../../../test/support/course-driver';
+import { startTimeSkipping, type TimeSkippingStack } from '../../../test/support/time-skipping';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+/**
+ * The worker process is killed (SIGKILL, no chance to clean up) in the middle of a dosing session, while
+ * a command is in flight, and a new worker process takes over. The course must go on with no event
+ * lost and none written twice. Runs the compiled worker (`npm run build`) exactly as `npm start` does.
+ */
+describe('worker crash during a dosing session', () => {
+  let stack: TimeSkippingStack;
+  let dataDir: string;
+  const taskQueue = `crash-${randomUUID()}`;
+  const workers: ChildProcess[] = [];
+
+  const startWorker = async (): Promise<ChildProcess> => {
+    const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/scripts/lib/register-aliases.js'), path.join(ROOT, 'dist/apps/worker/src/main.js')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: stack.env.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        DATA_DIR: dataDir,
+        RUN_MIGRATIONS: 'false',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    workers.push(child);
+    child.stdout!.on('data', (c: Buffer) => process.env['CRASH_DEBUG'] && process.stderr.write(`[worker ${child.pid}] ${c}`));
+    child.stderr!.on('data', (c: Buffer) => process.env['CRASH_DEBUG'] && process.stderr.write(`[worker ${child.pid}] ${c}`));
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/polling task queue|state: 'RUNNING'/.test(output)) resolve();
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output.slice(-2000)}`)));
+    });
+    return child;
+  };
+
+  beforeAll(async () => {
+    const { build } = require('../../../tools/scripts/lib/setup') as { build: (log: (m: string) => void) => void };
+    build(() => undefined);
+    stack = await startTimeSkipping();
+    dataDir = fs.mkdtempSync(path.join(process.env['CARE_TEST_WORK_DIR'] ?? '/tmp', 'crash-data-'));
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+    await stack?.stop();
+  });
+
+  it('loses nothing and duplicates nothing when the worker is killed mid-session', async () => {
+    const courseId = randomUUID();
+    let worker = await startWorker();
+    // Same key file as the worker process, which generated it at the embedded default's path.
+    const codec = createPayloadCodec({ keysFile: path.join(dataDir, 'keys', 'payload-codec.json'), generateKeys: true });
+    const driver = new CourseDriver(stack.env, taskQueue, courseId, { dataConverter: temporalDataConverter(codec) });
+    const before = [...mdmaPrepared(), ...mdmaDosingStart('dosing-1', 28, 80)];
+    const [inFlight, ...after] = mdmaDosingEnd('dosing-1', 28, 80);
+    for (const c of before) {
+      if (process.env['CRASH_DEBUG']) process.stderr.write(`send ${c.type}\n`);
+      await driver.send(c);
+    }
+
+    // A command is on its way when the worker dies; the caller keeps waiting and gets its answer.
+    // (Time is moved first: the clock must not be skipping while no worker serves the course.)
+    await driver.advanceTo(inFlight!.metadata.now);
+    const pending = driver.send(inFlight!);
+    await new Promise((r) => setTimeout(r, 25));
+    worker.kill('SIGKILL');
+    await new Promise((r) => worker.once('exit', r));
+    worker = await startWorker();
+    await pending;
+    await driver.sendAll(after);
+    await driver.close();
+
+    const rows = (await stack.db.query('SELECT stream_version, event_type, metadata FROM es.events WHERE stream_id = $1 ORDER BY stream_version', [
+      courseStreamId(courseId),
+    ])) as { stream_version: string; event_type: string; metadata: { actor: { role: string } } }[];
+    expect(rows.map((r) => Number(r.stream_version))).toEqual(rows.map((_, i) => i + 1));
+    // Exactly the events the protocol decides for this script, once each, in order (timer notices aside).
+    const staff = rows.filter((r) => r.metadata.actor.role !== 'system').map((r) => r.event_type);
+    expect(staff).toEqual(eventsOf(...before, inFlight!, ...after).map((e) => e.type));
+  });
+});
