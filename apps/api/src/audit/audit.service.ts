@@ -24,6 +24,10 @@ import type { AccessLogQueryDto, AuditEventsQueryDto, VerifyQueryDto } from './d
 export const LEDGER_SIGNER = Symbol('LEDGER_SIGNER');
 
 type Cursor = { txid: string; position: string };
+/** An upper bound past every event (largest xid8 and bigint): "no upper bound" that still is an index condition. */
+const LOG_END: Cursor = { txid: '18446744073709551615', position: '9223372036854775807' };
+/** Events of the log per export query (matching ones are at most as many). */
+const EXPORT_WINDOW = 2000;
 
 const encodeCursor = (c: Cursor): string => Buffer.from(`${c.txid}:${c.position}`, 'utf8').toString('base64url');
 const decodeCursor = (raw: string | undefined): Cursor => {
@@ -116,24 +120,54 @@ export class AuditService {
   async *stream(principal: Principal, filter: AuditEventsQueryDto, format: string, correlationId: string): AsyncGenerator<AuditEntry[]> {
     this.requireSite(principal, filter);
     await this.record(principal, { action: 'export', resource: 'audit-export', courseId: filter.courseId ?? null, query: { ...filter, format }, outcome: 'ok', correlationId }, this.sitesOf(principal, filter));
+    const sites = this.sitesOf(principal, filter);
+    // Keyset windows of EXPORT_WINDOW events of the whole log, filtered inside the window. Asking
+    // for "the next 2,000 matches" instead lets PostgreSQL fetch every remaining match and sort it
+    // for each batch (quadratic: 20x slower than COPY at 100,000 rows of one site of 1,000,000).
     let after: Cursor = { txid: '0', position: '0' };
     for (;;) {
-      const rows = await this.page(this.sitesOf(principal, filter), filter, after, 2000);
-      if (rows.length === 0) return;
-      yield rows.map(toAuditEntry);
+      const until = await this.windowEnd(after);
+      const rows = await this.page(sites, filter, after, EXPORT_WINDOW, until ?? LOG_END, true);
+      if (rows.length > 0) yield rows.map(toAuditEntry);
+      if (until) {
+        after = until;
+        continue;
+      }
+      // The last, open window: events settling meanwhile may still fill it, so go on until one is short.
+      if (rows.length < EXPORT_WINDOW) return;
       const last = rows[rows.length - 1]!;
       after = { txid: last.txid, position: last.global_position };
-      if (rows.length < 2000) return;
     }
   }
 
-  private async page(sites: string[], f: AuditEventsQueryDto, after: Cursor, limit: number): Promise<AuditRow[]> {
+  /** The last settled event of the window of EXPORT_WINDOW events after `after`; null when fewer remain. */
+  private async windowEnd(after: Cursor): Promise<Cursor | null> {
+    const [row] = (await this.db.query(
+      `SELECT e.transaction_id::text AS txid, e.global_position::text AS position FROM es.events e
+        WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint) AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.transaction_id, e.global_position OFFSET $3 LIMIT 1`,
+      [after.txid, after.position, EXPORT_WINDOW - 1],
+    )) as Cursor[];
+    return row ?? null;
+  }
+
+  private async page(sites: string[], f: AuditEventsQueryDto, after: Cursor, limit: number, until: Cursor = LOG_END, windowed = false): Promise<AuditRow[]> {
+    // Windowed (export): the window's events are read first, by the (transaction id, position) index,
+    // then filtered; otherwise the planner may start from every course's first event instead.
+    const window = windowed
+      ? `WITH w AS MATERIALIZED (
+           SELECT * FROM es.events w0
+            WHERE (w0.transaction_id, w0.global_position) > ($9::xid8, $10::bigint) AND (w0.transaction_id, w0.global_position) <= ($12::xid8, $13::bigint)
+              AND w0.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY w0.transaction_id, w0.global_position LIMIT $11)`
+      : '';
     return (await this.db.query(
-      `SELECT e.global_position::text, e.transaction_id::text AS txid, e.stream_id, e.stream_version::text, e.event_id::text, e.event_type,
+      `${window}
+       SELECT e.global_position::text, e.transaction_id::text AS txid, e.stream_id, e.stream_version::text, e.event_id::text, e.event_type,
               e.schema_version, e.data, e.metadata, e.recorded_at, e.hash,
               s.data ->> 'siteId' AS site_id, s.data ->> 'patientRef' AS patient_ref,
               c.event_type AS corrected_type, c.data AS corrected_data, p.values AS previous_values
-         FROM es.events e
+         FROM ${windowed ? 'w' : 'es.events'} e
          JOIN es.events s ON s.stream_id = e.stream_id AND s.stream_version = 1
          LEFT JOIN es.events c ON e.event_type = 'EventCorrected' AND c.stream_id = e.stream_id
                               AND c.stream_version = CASE WHEN e.data ->> 'eventVersion' ~ '^[0-9]{1,18}$' THEN (e.data ->> 'eventVersion')::bigint END
@@ -151,10 +185,11 @@ export class AuditService {
           AND ($7::timestamptz IS NULL OR e.recorded_at >= $7)
           AND ($8::timestamptz IS NULL OR e.recorded_at < $8)
           AND (e.transaction_id, e.global_position) > ($9::xid8, $10::bigint)
+          AND (e.transaction_id, e.global_position) <= ($12::xid8, $13::bigint)
           AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         ORDER BY e.transaction_id, e.global_position
         LIMIT $11`,
-      [sites, f.courseId ?? null, f.patientRef ?? null, f.actorId ?? null, f.role ?? null, f.eventType ?? null, f.from ?? null, f.to ?? null, after.txid, after.position, limit],
+      [sites, f.courseId ?? null, f.patientRef ?? null, f.actorId ?? null, f.role ?? null, f.eventType ?? null, f.from ?? null, f.to ?? null, after.txid, after.position, limit, until.txid, until.position],
     )) as AuditRow[];
   }
 
