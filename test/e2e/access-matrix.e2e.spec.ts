@@ -108,6 +108,25 @@ describe('route x role x site matrix', () => {
     }
   });
 
+  it('records refusals by the protocol and by site in the access log', async () => {
+    const therapist = await stack.token({ sub: 'u-ther-deny', role: 'therapist', site: OWN });
+    const start = await http(stack.baseUrl, 'POST', '/courses', {
+      token: therapist,
+      body: { patientRef: 'P-MATRIX', siteId: OWN, protocolId: 'mdma-at-ptsd' },
+      headers: { 'x-request-id': 'deny-protocol-start' },
+    });
+    expect(start.body.code).toBe('ROLE_NOT_PERMITTED');
+    const auditor = await stack.token({ sub: 'u-aud-deny', role: 'auditor', site: OWN });
+    expect((await http(stack.baseUrl, 'GET', '/audit/events?siteId=site-z', { token: auditor, headers: { 'x-request-id': 'deny-site' } })).status).toBe(403);
+    const rows = await stack.db.query(
+      `SELECT correlation_id, actor_id, action, outcome FROM audit.access_log WHERE correlation_id IN ('deny-protocol-start', 'deny-site') ORDER BY correlation_id`,
+    );
+    expect(rows).toEqual([
+      { correlation_id: 'deny-protocol-start', actor_id: 'u-ther-deny', action: 'access', outcome: 'denied' },
+      { correlation_id: 'deny-site', actor_id: 'u-aud-deny', action: 'access', outcome: 'denied' },
+    ]);
+  });
+
   it('lets an auditor whose token grants several sites see each of them', async () => {
     const token = await stack.token({ sub: 'u-multi', role: 'auditor', site: [OTHER, OWN] });
     expect((await http(stack.baseUrl, 'GET', `/courses/${courseId}`, { token })).status).toBe(200);

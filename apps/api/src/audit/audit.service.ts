@@ -55,8 +55,9 @@ export class AuditService {
   }
 
   /** A `siteId` filter must be one of the token's sites (403 otherwise; the role check is the guard's). */
-  private requireSite(principal: Principal, filter: { siteId?: string | undefined }): void {
+  private async requireSite(principal: Principal, filter: { siteId?: string | undefined }, correlationId: string): Promise<void> {
     if (filter.siteId !== undefined && !principal.sites.includes(filter.siteId)) {
+      await this.recordDenial(principal, { action: 'access', resource: 'audit', reason: 'site not in token', correlationId });
       throw new ApiError({ statusCode: 403, code: 'PERMISSION_DENIED', message: 'Your access covers only the sites in your token.', details: { permission: 'site' } });
     }
   }
@@ -100,7 +101,7 @@ export class AuditService {
 
   /** One page of events, oldest first in a stable (xmin-safe) order; `nextCursor` continues it. */
   async events(principal: Principal, filter: AuditEventsQueryDto, cursor: string | undefined, limit: number, correlationId: string) {
-    this.requireSite(principal, filter);
+    await this.requireSite(principal, filter, correlationId);
     const after = decodeCursor(cursor);
     const rows = await this.page(this.sitesOf(principal, filter), filter, after, limit + 1);
     await this.record(principal, { action: 'read', resource: 'audit-events', courseId: filter.courseId ?? null, query: { ...filter, limit }, outcome: 'ok', correlationId }, this.sitesOf(principal, filter));
@@ -118,7 +119,7 @@ export class AuditService {
    * consumer is awaited between batches, so a slow client slows the reads (backpressure).
    */
   async *stream(principal: Principal, filter: AuditEventsQueryDto, format: string, correlationId: string): AsyncGenerator<AuditEntry[]> {
-    this.requireSite(principal, filter);
+    await this.requireSite(principal, filter, correlationId);
     await this.record(principal, { action: 'export', resource: 'audit-export', courseId: filter.courseId ?? null, query: { ...filter, format }, outcome: 'ok', correlationId }, this.sitesOf(principal, filter));
     const sites = this.sitesOf(principal, filter);
     // Keyset windows of EXPORT_WINDOW events of the whole log, filtered inside the window. Asking
@@ -194,7 +195,7 @@ export class AuditService {
   }
 
   async accessLogPage(principal: Principal, q: AccessLogQueryDto, correlationId: string): Promise<{ entries: AccessRecord[]; nextCursor: string | null }> {
-    this.requireSite(principal, q);
+    await this.requireSite(principal, q, correlationId);
     const limit = q.limit ?? 100;
     // The access log is listed one site at a time; an auditor of several sites names the site (default: the first).
     const entries = await this.accessLog.list({

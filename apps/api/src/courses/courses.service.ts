@@ -88,7 +88,13 @@ export class CoursesService {
     };
     // Refuse what the protocol refuses before anything reaches Temporal, so a refused start leaves no workflow.
     const preview = decide(command, initialState());
-    if (!preview.ok) throw rejectionToError(preview.rejection);
+    if (!preview.ok) {
+      const error = rejectionToError(preview.rejection);
+      if (error.body.statusCode === 403) {
+        await this.audit.recordDenial(principal, { action: 'access', resource: 'StartCourse', reason: preview.rejection.code, courseId, correlationId });
+      }
+      throw error;
+    }
     await this.requireDependencies();
     if (key) await this.idempotency.claim(`courses|${principal.id}`, key, dto, courseId);
 
@@ -121,6 +127,10 @@ export class CoursesService {
       if (error instanceof ApiError && error.body.statusCode === 404) await this.throwIfClosed(principal, courseId);
       if (error instanceof ApiError && error.body.code === 'SIGNATURE_REQUIRED') {
         await this.audit.recordDenial(principal, { action: 'sign', resource: command.type, reason: 'signature missing or wrong meaning', courseId, correlationId });
+      }
+      // The protocol refused this role the step: a denied request, recorded like the guard's.
+      if (error instanceof ApiError && error.body.statusCode === 403) {
+        await this.audit.recordDenial(principal, { action: 'access', resource: command.type, reason: error.body.code, courseId, correlationId });
       }
       throw error;
     }
