@@ -4,7 +4,6 @@ import type { INestApplication } from '@nestjs/common';
 import { loadConfig } from '@care/config';
 import type { CourseCommand } from '@care/protocol';
 import { esketamineCompleteCourse, mdmaCompleteCourse } from '../../libs/protocol/src/testing/course.fixtures';
-import { CourseDriver } from '../support/course-driver';
 import { createTestSigner } from '../support/dev-keys';
 import { http } from '../support/test-stack';
 import { startTimeSkipping, type TimeSkippingStack } from '../support/time-skipping';
@@ -32,6 +31,7 @@ describe('complete courses over HTTP (time skipping)', () => {
       AUTH_PUBLIC_KEY_FILE: signer.publicKeyFile,
       AUTH_ISSUER: 'iss-full',
       AUTH_AUDIENCE: 'aud-full',
+      PAYLOAD_CODEC_KEYS_FILE: stack.payloadKeysFile,
       LOG_LEVEL: 'error',
     });
     app = await createApp(config);
@@ -50,7 +50,7 @@ describe('complete courses over HTTP (time skipping)', () => {
 
   /** Plays a scripted course over HTTP and returns the course id. */
   const play = async (script: CourseCommand[]): Promise<string> => {
-    const driver = new CourseDriver(stack.env, stack.taskQueue, 'http-driven');
+    const driver = stack.driver('http-driven');
     let courseId = '';
     await stack.withWorker(async () => {
       for (const command of script) {

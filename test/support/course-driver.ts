@@ -143,6 +143,21 @@ export class CourseDriver {
 
   /** The histories of every run of this course's workflows (course runs and dosing sessions), oldest first. */
   async histories(): Promise<{ workflowId: string; runId: string; history: History }[]> {
+    // Visibility (the list APIs) may lag a moment behind on a real server: wait until every run a
+    // continue-as-new points to is listed.
+    for (let attempt = 0; ; attempt++) {
+      const runs = await this.listedHistories();
+      const listed = new Set(runs.map((r) => r.runId));
+      const missing = runs.some((r) => {
+        const next = r.history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+        return next && !listed.has(next);
+      });
+      if (!missing || attempt >= 25) return runs;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  private async listedHistories(): Promise<{ workflowId: string; runId: string; history: History }[]> {
     const namespace = this.env.namespace ?? 'default';
     const [open, closed] = await Promise.all([
       this.client.workflowService.listOpenWorkflowExecutions({ namespace, maximumPageSize: 1000 }),

@@ -9,7 +9,7 @@ import {
   mdmaPrepared,
   mdmaScreening,
   signed,
-} from '../../../libs/protocol/src/testing/course.fixtures';
+} from '../../libs/protocol/src/testing/course.fixtures';
 
 /**
  * Representative courses whose Temporal histories are kept beside the workflow and replayed on every

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
+import * as nodePath from 'node:path';
+import type { DataConverter } from '@temporalio/common';
+import { createPayloadCodec, temporalDataConverter } from '@care/crypto';
 import { createDataSource, EventStore, NotificationOutbox, runMigrations } from '@care/event-store';
+import { CourseDriver } from './course-driver';
 import { createCourseActivities } from '../../apps/worker/src/activities/course.activities';
 import { bundleCourseWorkflows } from '../../apps/worker/src/workflow-bundle';
 
@@ -18,6 +22,11 @@ export type TimeSkippingStack = {
   withWorker: <T>(fn: () => Promise<T>) => Promise<T>;
   taskQueue: string;
   db: DataSource;
+  /** The service's data converter (encrypted payloads); its key file is `payloadKeysFile`. */
+  dataConverter: DataConverter;
+  payloadKeysFile: string;
+  /** A course driver on this server, using the suite's worker and data converter. */
+  driver: (courseId: string, options?: { continueAsNewAfterEvents?: number }) => CourseDriver;
   stop: () => Promise<void>;
 };
 
@@ -26,7 +35,7 @@ export type TimeSkippingStack = {
  * worker whose activities write to the suite's real PostgreSQL. Timers of days and weeks fire at once
  * whenever the workflow is only waiting on time.
  */
-export const startTimeSkipping = async (): Promise<TimeSkippingStack> => {
+export const startTimeSkipping = async (options: { encryptPayloads?: boolean } = {}): Promise<TimeSkippingStack> => {
   const path = process.env['TEMPORAL_TEST_SERVER'];
   if (!path) throw new Error('TEMPORAL_TEST_SERVER is not set: run through the system Jest project (global-setup)');
   const env = await TestWorkflowEnvironment.createTimeSkipping({
@@ -43,11 +52,17 @@ export const startTimeSkipping = async (): Promise<TimeSkippingStack> => {
   await runMigrations(db);
   const taskQueue = `ts-${randomUUID()}`;
   const workflowBundle = await bundleCourseWorkflows();
+  // Payloads are encrypted as in production, with a key generated for this suite.
+  const payloadKeysFile = nodePath.join(process.env['CARE_TEST_WORK_DIR'] ?? '/tmp', `ts-keys-${taskQueue}`, 'payload-codec.json');
+  // Saved replay histories are captured without encryption (their keys would have to be committed).
+  const dataConverter: DataConverter =
+    options.encryptPayloads === false ? {} : temporalDataConverter(createPayloadCodec({ keysFile: payloadKeysFile, generateKeys: true }));
   const newWorker = () =>
     Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle,
+      dataConverter,
       activities: createCourseActivities({ eventStore: new EventStore(db), outbox: new NotificationOutbox(db) }),
     });
   // One worker for the whole suite: on this server the clock waits for outstanding workflow tasks, so
@@ -66,6 +81,9 @@ export const startTimeSkipping = async (): Promise<TimeSkippingStack> => {
     },
     taskQueue,
     db,
+    dataConverter,
+    payloadKeysFile,
+    driver: (courseId, options = {}) => new CourseDriver(env, taskQueue, courseId, { ...options, dataConverter }),
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;

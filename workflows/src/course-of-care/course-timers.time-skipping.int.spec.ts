@@ -9,7 +9,6 @@ import {
   mdmaPrepared,
   mdmaScreening,
 } from '../../../libs/protocol/src/testing/course.fixtures';
-import { CourseDriver } from '../../../test/support/course-driver';
 import { startTimeSkipping, type TimeSkippingStack } from '../../../test/support/time-skipping';
 
 type Row = { stream_version: string; event_type: string; data: Record<string, any>; metadata: Record<string, any> };
@@ -34,7 +33,7 @@ describe('course timers (time skipping)', () => {
 
   it('reminds a day before a scheduled visit, marks it overdue at its time and escalates a day later', async () => {
     const courseId = randomUUID();
-    const driver = new CourseDriver(stack.env, stack.taskQueue, courseId);
+    const driver = stack.driver(courseId);
     await stack.withWorker(async () => {
       await driver.sendAll([...mdmaScreening(), determineEligible(), cmd('ScheduleSession', { sessionKey: 'prep-1', scheduledFor: at(7, '09:00') }, 'coordinator', at(1))]);
       await driver.advanceTo(at(9)); // nobody starts the visit
@@ -55,7 +54,7 @@ describe('course timers (time skipping)', () => {
 
   it('lets eligibility lapse when the first dosing visit is not reached in time', async () => {
     const courseId = randomUUID();
-    const driver = new CourseDriver(stack.env, stack.taskQueue, courseId);
+    const driver = stack.driver(courseId);
     await stack.withWorker(async () => {
       await driver.sendAll(mdmaPrepared());
       await driver.advanceTo(at(60));
@@ -71,7 +70,7 @@ describe('course timers (time skipping)', () => {
 
   it('marks the 7-day monitoring form overdue on day 7 after an esketamine session', async () => {
     const courseId = randomUUID();
-    const driver = new CourseDriver(stack.env, stack.taskQueue, courseId);
+    const driver = stack.driver(courseId);
     await stack.withWorker(async () => {
       await driver.sendAll([...esketamineEligible(), ...esketamineVisit('treatment-1', 7, false)]);
       await driver.advanceTo(at(15));

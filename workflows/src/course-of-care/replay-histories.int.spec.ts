@@ -10,7 +10,7 @@ import { courseWorkflowId } from '@care/contracts';
 import { CourseDriver } from '../../../test/support/course-driver';
 import { startTimeSkipping, type TimeSkippingStack } from '../../../test/support/time-skipping';
 import { bundleCourseWorkflows } from '../../../apps/worker/src/workflow-bundle';
-import { SCENARIOS } from './course-scenarios';
+import { SCENARIOS } from '../../../test/support/course-scenarios';
 
 const HISTORIES = path.join(__dirname, 'histories');
 
@@ -44,7 +44,7 @@ const devServer = async () => {
 describe('representative course histories', () => {
   let stack: TimeSkippingStack;
   beforeAll(async () => {
-    stack = await startTimeSkipping();
+    stack = await startTimeSkipping({ encryptPayloads: process.env['CAPTURE_HISTORIES'] !== '1' });
   });
   afterAll(async () => stack?.stop());
 
@@ -54,7 +54,7 @@ describe('representative course histories', () => {
       const dev = scenario.realTime ? await devServer() : null;
       const driver = dev
         ? new CourseDriver(dev.env, dev.taskQueue, courseId, { continueAsNewAfterEvents: scenario.continueAsNewAfterEvents, skipTime: false })
-        : new CourseDriver(stack.env, stack.taskQueue, courseId, { continueAsNewAfterEvents: scenario.continueAsNewAfterEvents });
+        : stack.driver(courseId, { continueAsNewAfterEvents: scenario.continueAsNewAfterEvents });
       await (dev ?? stack).withWorker(async () => {
         for (const command of scenario.script) {
           if (command.type === 'ClearSafetyHold' && command.data.holdRef === -1) {
@@ -82,7 +82,8 @@ describe('representative course histories', () => {
         expect(count).toBeGreaterThanOrEqual(scenario.script.length);
       }
       const bundle = await bundleCourseWorkflows();
-      for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories.map((h) => ({ workflowId: h.workflowId, history: h.history })))) {
+      const dataConverter = dev ? {} : stack.dataConverter;
+      for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter }, histories.map((h) => ({ workflowId: h.workflowId, history: h.history })))) {
         expect(result.error).toBeUndefined();
       }
       if (process.env['CAPTURE_HISTORIES'] === '1') {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -51,8 +51,9 @@ describe('worker crash during a dosing session', () => {
   };
 
   beforeAll(async () => {
-    const { build } = require('../../../tools/scripts/lib/setup') as { build: (log: (m: string) => void) => void };
-    build(() => undefined);
+    // The worker runs compiled, as under `npm start`.
+    const built = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`build failed: ${built.stdout}${built.stderr}`);
     stack = await startTimeSkipping();
     dataDir = fs.mkdtempSync(path.join(process.env['CARE_TEST_WORK_DIR'] ?? '/tmp', 'crash-data-'));
   }, 300_000);

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { courseStreamId } from '@care/contracts';
 import { at, esketamineEligible, esketamineVisit, vitals } from '../../../libs/protocol/src/testing/course.fixtures';
-import { CourseDriver } from '../../../test/support/course-driver';
 import { startTimeSkipping, type TimeSkippingStack } from '../../../test/support/time-skipping';
 
 /**
@@ -23,7 +22,7 @@ describe('dosing session child workflow (time skipping)', () => {
 
   it('stays silent when the scheduled reading arrives on time', async () => {
     const courseId = randomUUID();
-    const driver = new CourseDriver(stack.env, stack.taskQueue, courseId);
+    const driver = stack.driver(courseId);
     await stack.withWorker(() => driver.sendAll([...esketamineEligible(), ...esketamineVisit('treatment-1', 7, false)]));
     await driver.close();
     const recorded = await events(courseId);
@@ -33,7 +32,7 @@ describe('dosing session child workflow (time skipping)', () => {
 
   it('records an alert, by the workflow itself, when the 40-minute reading is missed', async () => {
     const courseId = randomUUID();
-    const driver = new CourseDriver(stack.env, stack.taskQueue, courseId);
+    const driver = stack.driver(courseId);
     // The reading due about 40 minutes after the 09:15 dose arrives only at 10:30, after its grace period.
     const visit = esketamineVisit('treatment-1', 7, false).map((c) =>
       c.type === 'RecordVitals' && (c.data as { timing: string }).timing === 'post_dose' ? vitals('treatment-1', 'post_dose', at(7, '10:30')) : c,
