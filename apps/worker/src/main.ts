@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { JsonLogger } from '@care/logging';
 import { CourseWorkerService, WorkerModule } from './worker.module';
 
@@ -10,7 +11,16 @@ import { CourseWorkerService, WorkerModule } from './worker.module';
 const main = async (): Promise<void> => {
   // Structured JSON lines, redacted; the configuration itself is checked again (all problems at once) by the module.
   const level = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === process.env['LOG_LEVEL']) ?? 'info';
-  const app = await NestFactory.createApplicationContext(WorkerModule, { logger: new JsonLogger(level, 'worker') });
+  const logger = new JsonLogger(level, 'worker');
+  // The Temporal SDK's own logs (core and workflow sandbox) through the same redacting JSON logger.
+  const temporalLevel = ({ debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const)[level];
+  Runtime.install({
+    logger: new DefaultLogger(temporalLevel, ({ level: l, message, meta }) => {
+      const write = l === 'ERROR' ? logger.error : l === 'WARN' ? logger.warn : l === 'INFO' ? logger.log : logger.debug;
+      write.call(logger, message, ...(meta ? [meta] : []), 'Temporal');
+    }),
+  });
+  const app = await NestFactory.createApplicationContext(WorkerModule, { logger });
   app.enableShutdownHooks();
   await app.get(CourseWorkerService).untilStopped();
   await app.close();

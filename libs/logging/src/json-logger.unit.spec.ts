@@ -25,6 +25,12 @@ describe('JsonLogger', () => {
     expect(JSON.parse(lines[1]!).msg).toEqual({ patientRef: '[redacted]', route: '/courses', nested: { evidence: '[redacted]' } });
   });
 
+  it('logs structured fields, also values JSON cannot hold natively', () => {
+    const { lines, logger } = capture();
+    logger.warn('activity slow', { workflowId: 'course-1', attempt: 3n }, 'Temporal');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ context: 'Temporal', fields: [{ workflowId: 'course-1', attempt: '3' }] });
+  });
+
   it('redacts database passwords and PEM blocks', () => {
     expect(redactText('postgres://care_app:s3cret@db:5432/care')).toBe('postgres://care_app:[redacted]@db:5432/care');
     expect(redactText('-----BEGIN PRIVATE KEY-----\nMC4CAQ\n-----END PRIVATE KEY-----')).toBe('[redacted-key]');

@@ -28,6 +28,8 @@ export const redactText = (text: string): string => {
 /** Deep copy of a value with sensitive fields replaced, for structured log fields. */
 export const redactValue = (value: unknown, depth = 0): unknown => {
   if (typeof value === 'string') return redactText(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'function' || typeof value === 'symbol') return undefined;
   if (value === null || typeof value !== 'object' || depth > 5) return value;
   if (value instanceof Error) return { name: value.name, message: redactText(value.message) };
   if (Array.isArray(value)) return value.slice(0, 50).map((v) => redactValue(v, depth + 1));
