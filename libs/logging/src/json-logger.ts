@@ -25,7 +25,8 @@ export class JsonLogger implements LoggerService {
     // Nest passes the context as the last string argument.
     const context = typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
     if (level === 'error' && typeof params[params.length - 1] === 'string') params.pop(); // stack trace
-    const fields = params.length > 0 ? { fields: redactValue(params) } : {};
+    const rest = params.filter((p) => p !== undefined);
+    const fields = rest.length > 0 ? { fields: redactValue(rest) } : {};
     const msg = typeof message === 'string' ? redactText(message) : redactValue(message);
     this.write(`${JSON.stringify({ time: new Date().toISOString(), level, service: this.service, ...(context ? { context } : {}), msg, ...fields })}\n`);
   }
