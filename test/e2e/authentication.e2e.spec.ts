@@ -122,6 +122,31 @@ describe('authentication with an OIDC provider (JWKS)', () => {
     expect(new Set(rows.map((r) => r.query.reason))).toEqual(new Set(['expired', 'not-yet-valid', 'issuer', 'audience', 'algorithm', 'signature', 'claims', 'malformed']));
   });
 
+  it('answers 503 (retryable), not 401, while the provider\'s key set cannot be fetched', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const config = loadConfig({
+      ...process.env,
+      AUTH_JWKS_URL: `http://127.0.0.1:${port}/jwks`,
+      AUTH_ISSUER: ISSUER,
+      AUTH_AUDIENCE: AUDIENCE,
+      PAYLOAD_CODEC_KEYS_FILE: stack.config.payloadCodec.keysFile,
+      LOG_LEVEL: 'error',
+    });
+    const app = await createApp(config);
+    await app.listen(0, '127.0.0.1');
+    try {
+      const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+      const res = await http(url, 'GET', '/worklist', { token: await mint() });
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { retryable: true } });
+    } finally {
+      await app.close();
+    }
+  });
+
   it('records a 403 in the access log, naming the missing permission in the answer', async () => {
     const res = await http(stack.baseUrl, 'GET', '/audit/events', { token: await mint(), headers: { 'x-request-id': 'denied-physician-audit' } });
     expect(res.status).toBe(403);

@@ -25,6 +25,9 @@ export class AuthGuard implements CanActivate {
 
     const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/.exec(request.headers.authorization ?? '');
     const result = match ? await this.verifier.verify(match[1]!) : ({ ok: false, reason: 'malformed' } as const);
+    // The provider is unreachable: not the caller's fault, so a retryable 503 rather than a 401 that
+    // would send every user to sign in again.
+    if (!result.ok && result.reason === 'keys-unavailable') throw ApiError.unavailable('The identity provider');
     if (!result.ok) {
       await this.audit.recordDenial(null, { action: 'authenticate', resource: key, reason: result.reason, correlationId: request.correlationId ?? null });
       throw ApiError.unauthenticated();

@@ -27,7 +27,11 @@ const reasonOf = (error: unknown): TokenFailure => {
   if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') return claim === 'nbf' ? 'not-yet-valid' : claim === 'iss' ? 'issuer' : claim === 'aud' ? 'audience' : 'claims';
   if (code === 'ERR_JOSE_ALG_NOT_ALLOWED' || code === 'ERR_JOSE_NOT_SUPPORTED') return 'algorithm';
   if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' || code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') return 'signature';
-  if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID' || (error instanceof TypeError && /fetch/i.test(error.message))) return 'keys-unavailable';
+  // The provider's key set could not be fetched (down, timeout, not JSON, not 200, network error).
+  const message = (error as Error)?.message ?? '';
+  if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID' || (code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(message)) || /^E[A-Z]+$/.test(code)) {
+    return 'keys-unavailable';
+  }
   return 'malformed';
 };
 
