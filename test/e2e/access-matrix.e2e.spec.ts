@@ -41,6 +41,8 @@ describe('route x role x site matrix', () => {
     'GET /audit/events/:eventId/proof': (site) => (site === 'own' ? { status: [200, 409] } : { status: 404, check: (b) => expect(b.code).toBe('EVENT_NOT_FOUND') }),
     'GET /audit/access-log': (site) => ({ status: 200, check: (b) => expect(b.entries.every((e: any) => e.actor.siteId === (site === 'own' ? OWN : OTHER))).toBe(true) }),
     'GET /audit/projections': () => ({ status: 200 }),
+    // Failed logins (site "none") and the token's sites' refusals; never another site's.
+    'GET /audit/denials': (site) => ({ status: 200, check: (b) => expect(b.entries.every((e: any) => ['none', site === 'own' ? OWN : OTHER].includes(e.actor.siteId))).toBe(true) }),
     'POST /codec/encode': () => ({ status: 200 }),
     'POST /codec/decode': () => ({ status: 200 }),
     'GET /health/live': () => ({ status: 200 }),

@@ -120,6 +120,16 @@ describe('authentication with an OIDC provider (JWKS)', () => {
     expect(rows).toHaveLength(ids.length);
     for (const row of rows) expect(row).toMatchObject({ actor_id: 'anonymous', action: 'authenticate', outcome: 'denied', resource: 'GET /worklist' });
     expect(new Set(rows.map((r) => r.query.reason))).toEqual(new Set(['expired', 'not-yet-valid', 'issuer', 'audience', 'algorithm', 'signature', 'claims', 'malformed']));
+
+    // Admins see the failed logins through the API (no token content, just route, reason and time).
+    const admin = await mint({ sub: 'u-admin', role: 'admin' });
+    let listed: any[] = [];
+    for (let i = 0; i < 100 && listed.length < ids.length; i++) {
+      listed = ((await http(stack.baseUrl, 'GET', '/audit/denials?limit=500', { token: admin })).body.entries as any[]).filter((e) => ids.includes(e.correlationId));
+      if (listed.length < ids.length) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(listed).toHaveLength(ids.length);
+    expect(listed[0]).toMatchObject({ actor: { id: 'anonymous', siteId: 'none' }, action: 'authenticate', resource: 'GET /worklist' });
   });
 
   it('answers 503 (retryable), not 401, while the provider\'s key set cannot be fetched', async () => {

@@ -6,7 +6,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/token-verifier';
 import { CSV_HEADER, toCsvLine } from './audit-entry';
 import { AuditService } from './audit.service';
-import { AccessLogQueryDto, AuditEventsPageDto, AuditExportDto, VerifyQueryDto } from './dto/audit-query.dto';
+import { AccessLogQueryDto, AuditEventsPageDto, AuditExportDto, DenialsQueryDto, VerifyQueryDto } from './dto/audit-query.dto';
 
 type WithCorrelation = { correlationId: string };
 
@@ -66,6 +66,12 @@ export class AuditController {
   @ApiOperation({ summary: 'Who read which course data and when (part of the signed ledger).' })
   accessLog(@CurrentPrincipal() principal: Principal, @Query() q: AccessLogQueryDto, @Req() req: WithCorrelation) {
     return this.audit.accessLogPage(principal, q, req.correlationId);
+  }
+
+  @Get('denials')
+  @ApiOperation({ summary: 'Refused requests: failed logins (anonymous), missing permissions, failed signatures.' })
+  denials(@CurrentPrincipal() principal: Principal, @Query() q: DenialsQueryDto, @Req() req: WithCorrelation) {
+    return this.audit.denials(principal, q, req.correlationId);
   }
 
   @Get('projections')

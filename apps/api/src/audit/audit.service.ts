@@ -18,7 +18,7 @@ import type { Principal } from '../auth/token-verifier';
 import { ApiError } from '../errors/api-error';
 import { APP_CONFIG, DATA_SOURCE } from '../infrastructure/tokens';
 import { toAuditEntry, type AuditEntry, type AuditRow } from './audit-entry';
-import type { AccessLogQueryDto, AuditEventsQueryDto, VerifyQueryDto } from './dto/audit-query.dto';
+import type { AccessLogQueryDto, AuditEventsQueryDto, DenialsQueryDto, VerifyQueryDto } from './dto/audit-query.dto';
 
 /** Signs and checks ledger checkpoints; created from configuration on first use. */
 export const LEDGER_SIGNER = Symbol('LEDGER_SIGNER');
@@ -241,6 +241,38 @@ export class AuditService {
       });
     }
     return proof;
+  }
+
+  /**
+   * Refused requests of the token's sites, and failed logins (recorded as anonymous, site `none`: an
+   * unverified token names no trustworthy site). Holds no clinical data: route, reason, who, when.
+   */
+  async denials(principal: Principal, q: DenialsQueryDto, correlationId: string) {
+    const limit = q.limit ?? 100;
+    const rows = (await this.db.query(
+      `SELECT access_id::text, accessed_at, actor_id, actor_role, actor_site, action, resource, course_id, query ->> 'reason' AS reason, correlation_id
+         FROM audit.access_log
+        WHERE outcome = 'denied' AND (actor_site = ANY($1::text[]) OR actor_site = 'none')
+          AND ($2::timestamptz IS NULL OR accessed_at >= $2) AND access_id > $3
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY access_id LIMIT $4`,
+      [principal.sites, q.from ?? null, q.cursor ?? '0', limit + 1],
+    )) as { access_id: string; accessed_at: Date; actor_id: string; actor_role: string; actor_site: string; action: string; resource: string; course_id: string | null; reason: string | null; correlation_id: string | null }[];
+    await this.record(principal, { action: 'read', resource: 'audit-denials', query: { ...q }, outcome: 'ok', correlationId }, principal.sites);
+    const page = rows.slice(0, limit);
+    return {
+      entries: page.map((r) => ({
+        accessId: r.access_id,
+        at: r.accessed_at.toISOString(),
+        actor: { id: r.actor_id, role: r.actor_role, siteId: r.actor_site },
+        action: r.action,
+        resource: r.resource,
+        courseId: r.course_id,
+        reason: r.reason,
+        correlationId: r.correlation_id,
+      })),
+      nextCursor: rows.length > limit ? page[page.length - 1]!.access_id : null,
+    };
   }
 
   async projections(): Promise<ProjectionStatus[]> {

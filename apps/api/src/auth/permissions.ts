@@ -18,6 +18,7 @@ export const PERMISSIONS = {
   'audit:verify': ['auditor', 'admin'],
   'audit:access-log': ['auditor', 'admin'],
   'audit:operations': ['auditor', 'admin'],
+  'audit:security': ['auditor', 'admin'],
   'codec:use': ['auditor', 'admin'],
 } as const satisfies Record<string, readonly TokenRole[]>;
 
@@ -45,6 +46,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, Permission | typeof PUBL
   'GET /audit/events/:eventId/proof': 'audit:verify',
   'GET /audit/access-log': 'audit:access-log',
   'GET /audit/projections': 'audit:operations',
+  'GET /audit/denials': 'audit:security',
   'POST /codec/encode': 'codec:use',
   'POST /codec/decode': 'codec:use',
 };

@@ -43,3 +43,10 @@ export class VerifyQueryDto {
   @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) fromLeaf?: number;
   @ApiPropertyOptional({ minimum: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) toLeaf?: number;
 }
+
+/** `GET /audit/denials`: refused requests (failed logins, missing permissions, failed signatures). */
+export class DenialsQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @ApiPropertyOptional({ description: 'Access id to continue after' }) @IsOptional() @IsString() @Matches(/^\d{1,19}$/) cursor?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+}
