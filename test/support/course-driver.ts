@@ -98,7 +98,7 @@ export class CourseDriver {
     const sleeping = this.env.sleep(ms).finally(() => {
       done = true;
     });
-    for (let attempt = 0; attempt < 3 && !done; attempt++) {
+    for (let attempt = 0; attempt < 20 && !done; attempt++) {
       const before = await this.env.currentTimeMs();
       await Promise.race([sleeping, new Promise((r) => setTimeout(r, 5000))]);
       if (!done && (await this.env.currentTimeMs()) === before) await this.env.connection.testService?.unlockTimeSkipping({});
@@ -148,9 +148,11 @@ export class CourseDriver {
     for (let attempt = 0; ; attempt++) {
       const runs = await this.listedHistories();
       const listed = new Set(runs.map((r) => r.runId));
+      // Both directions: a run a continue-as-new points to, and the run a listed run continued from.
       const missing = runs.some((r) => {
         const next = r.history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-        return next && !listed.has(next);
+        const previous = r.history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+        return (next && !listed.has(next)) || (previous && !listed.has(previous));
       });
       if (!missing || attempt >= 25) return runs;
       await new Promise((r) => setTimeout(r, 200));

@@ -4,6 +4,8 @@ export type AppendEventsInput = {
   streamId: string;
   streamType: string;
   expectedVersion: number;
+  /** When given, the activity also records notifications for the stored events (idempotent per event). */
+  notify?: { courseId: string; siteId: string };
   events: { type: string; schemaVersion: number; data: Record<string, unknown>; metadata: Record<string, unknown> }[];
 };
 

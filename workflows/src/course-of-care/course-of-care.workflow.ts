@@ -52,7 +52,11 @@ const { appendEvents, notify } = proxyActivities<CourseActivities>({
 });
 
 /** Patch ids: each names a behaviour that courses started before it did not have (see README, versioning). */
-export const PATCHES = { dosingSessionChild: 'dosing-session-child-v1', dueDateTimers: 'due-date-timers-v1' } as const;
+export const PATCHES = {
+  dosingSessionChild: 'dosing-session-child-v1',
+  dueDateTimers: 'due-date-timers-v1',
+  notifyInAppend: 'notify-in-append-v1',
+} as const;
 
 /** How long after its target a scheduled vital-sign reading may arrive before it counts as missed. */
 const MISSED_READING_GRACE_MINUTES = 15;
@@ -172,11 +176,17 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
     const after = state;
     publishSearchAttributes();
     driveChildren(decision.events, before);
+    const siteId = after.siteId ?? '';
+    // Since notify-in-append-v1 the append activity also records the notifications, in the same call:
+    // with a second activity per command, a steady stream of commands always had one in flight and
+    // continue-as-new (which waits for nothing to be pending) could be put off indefinitely.
+    const notifyInAppend = patched(PATCHES.notifyInAppend);
     const recorded = appendTail.then(() =>
       appendEvents({
         streamId: courseStreamId(courseId),
         streamType: 'course',
         expectedVersion,
+        ...(notifyInAppend ? { notify: { courseId, siteId } } : {}),
         events: decision.events.map((e) => ({
           type: e.type,
           schemaVersion: e.schemaVersion,
@@ -185,11 +195,10 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
         })),
       }),
     );
-    // Notifications follow their events, in order; the caller of a command does not wait for them.
-    const siteId = after.siteId ?? '';
+    // (Before the patch: notifications follow their events in a second activity.)
     pendingAppends += 1;
     appendTail = recorded
-      .then((events) => notify({ courseId, siteId, events }))
+      .then((events) => (notifyInAppend ? undefined : notify({ courseId, siteId, events })))
       .catch(() => undefined)
       .finally(() => {
         pendingAppends -= 1;
