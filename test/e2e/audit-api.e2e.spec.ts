@@ -157,8 +157,9 @@ describe('auditors API and worklist (HTTP)', () => {
   });
 
   it('exports NDJSON and CSV with one line per entry', async () => {
-    const count = (await get('/audit/events?limit=500', 'auditorA')).body.entries.length;
-    const nd = await fetch(`${stack.baseUrl}/audit/export?format=ndjson`, { headers: { authorization: `Bearer ${tokens['auditorA']}` } });
+    // Filtered to this suite's course: other suites write site-a events at the same time.
+    const count = (await get('/audit/events?courseId=fx-a&limit=500', 'auditorA')).body.entries.length;
+    const nd = await fetch(`${stack.baseUrl}/audit/export?format=ndjson&courseId=fx-a`, { headers: { authorization: `Bearer ${tokens['auditorA']}` } });
     expect(nd.status).toBe(200);
     expect(nd.headers.get('content-type')).toMatch(/ndjson/);
     const lines = (await nd.text()).trim().split('\n');

@@ -29,6 +29,8 @@ describe('worker crash during a dosing session', () => {
         TEMPORAL_ADDRESS: stack.env.address,
         TEMPORAL_TASK_QUEUE: taskQueue,
         DATA_DIR: dataDir,
+        // The suite's database has one ledger: sign its checkpoints with the suite's key, not a new one.
+        ...(process.env['DATA_DIR'] ? { LEDGER_SIGNING_KEY_FILE: path.join(process.env['DATA_DIR'], 'keys', 'ledger-signing.pem') } : {}),
         RUN_MIGRATIONS: 'false',
         LOG_LEVEL: 'info', // the start-up line tells when the worker polls
       },
