@@ -10,6 +10,9 @@ import { startTimeSkipping, type TimeSkippingStack } from '../../../test/support
 
 const ROOT = path.resolve(__dirname, '../../..');
 
+// The takeover waits out Temporal's task and activity timeouts (tens of seconds, more on a loaded CI machine).
+jest.setTimeout(300_000);
+
 /**
  * The worker process is killed (SIGKILL, no chance to clean up) in the middle of a dosing session, while
  * a command is in flight, and a new worker process takes over. The course must go on with no event
