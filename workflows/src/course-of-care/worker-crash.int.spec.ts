@@ -4,9 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { courseStreamId } from '@care/contracts';
 import { createPayloadCodec, temporalDataConverter } from '@care/crypto';
-import { eventsOf, mdmaDosingEnd, mdmaDosingStart, mdmaPrepared } from '../../../libs/protocol/src/testing/course.fixtures';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { DataSource } from 'typeorm';
+import { createDataSource, runMigrations } from '@care/event-store';
+import { at, cmd, esketamineEligible, esketamineVisit, eventsOf, vitals } from '../../../libs/protocol/src/testing/course.fixtures';
 import { CourseDriver } from '../../../test/support/course-driver';
-import { startTimeSkipping, type TimeSkippingStack } from '../../../test/support/time-skipping';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -16,10 +18,12 @@ jest.setTimeout(300_000);
 /**
  * The worker process is killed (SIGKILL, no chance to clean up) in the middle of a dosing session, while
  * a command is in flight, and a new worker process takes over. The course must go on with no event
- * lost and none written twice. Runs the compiled worker (`npm run build`) exactly as `npm start` does.
+ * lost and none written twice. Runs the compiled worker (`npm run build`) exactly as `npm start` does,
+ * on the suite's real Temporal dev server: an esketamine course reaches its first dose without waiting.
  */
 describe('worker crash during a dosing session', () => {
-  let stack: TimeSkippingStack;
+  let env: TestWorkflowEnvironment;
+  let db: DataSource;
   let dataDir: string;
   const taskQueue = `crash-${randomUUID()}`;
   const workers: ChildProcess[] = [];
@@ -29,7 +33,7 @@ describe('worker crash during a dosing session', () => {
       cwd: ROOT,
       env: {
         ...process.env,
-        TEMPORAL_ADDRESS: stack.env.address,
+        TEMPORAL_ADDRESS: process.env['TEMPORAL_ADDRESS'],
         TEMPORAL_TASK_QUEUE: taskQueue,
         DATA_DIR: dataDir,
         // The suite's database has one ledger: sign its checkpoints with the suite's key, not a new one.
@@ -59,13 +63,16 @@ describe('worker crash during a dosing session', () => {
     // The worker runs compiled, as under `npm start`.
     const built = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`build failed: ${built.stdout}${built.stderr}`);
-    stack = await startTimeSkipping();
+    env = await TestWorkflowEnvironment.createFromExistingServer({ address: process.env['TEMPORAL_ADDRESS'] });
+    db = await createDataSource(process.env['DATABASE_URL']!, 2).initialize();
+    await runMigrations(db);
     dataDir = fs.mkdtempSync(path.join(process.env['CARE_TEST_WORK_DIR'] ?? '/tmp', 'crash-data-'));
   }, 300_000);
 
   afterAll(async () => {
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
-    await stack?.stop();
+    await env?.teardown();
+    await db?.destroy();
   });
 
   it('loses nothing and duplicates nothing when the worker is killed mid-session', async () => {
@@ -73,18 +80,18 @@ describe('worker crash during a dosing session', () => {
     let worker = await startWorker();
     // Same key file as the worker process, which generated it at the embedded default's path.
     const codec = createPayloadCodec({ keysFile: path.join(dataDir, 'keys', 'payload-codec.json'), generateKeys: true });
-    const driver = new CourseDriver(stack.env, taskQueue, courseId, { dataConverter: temporalDataConverter(codec) });
-    const before = [...mdmaPrepared(), ...mdmaDosingStart('dosing-1', 28, 80)];
-    const [inFlight, ...after] = mdmaDosingEnd('dosing-1', 28, 80);
+    const driver = new CourseDriver(env, taskQueue, courseId, { dataConverter: temporalDataConverter(codec), skipTime: false });
+    // Eligible, treatment visit started, pre-dose vitals and checks, the dose: the dosing session is running.
+    const before = [...esketamineEligible(), ...esketamineVisit('treatment-1', 7, false).slice(0, 4)];
+    const inFlight = vitals('treatment-1', 'post_dose', at(7, '09:55'));
+    const after = [vitals('treatment-1', 'other', at(7, '10:10')), cmd('RaiseAlert', { sessionKey: 'treatment-1', reason: 'Nausea' }, 'physician', at(7, '10:15'))];
     for (const c of before) {
       if (process.env['CRASH_DEBUG']) process.stderr.write(`send ${c.type}\n`);
       await driver.send(c);
     }
 
     // A command is on its way when the worker dies; the caller keeps waiting and gets its answer.
-    // (Time is moved first: the clock must not be skipping while no worker serves the course.)
-    await driver.advanceTo(inFlight!.metadata.now);
-    const pending = driver.send(inFlight!);
+    const pending = driver.send(inFlight);
     await new Promise((r) => setTimeout(r, 25));
     worker.kill('SIGKILL');
     await new Promise((r) => worker.once('exit', r));
@@ -93,12 +100,12 @@ describe('worker crash during a dosing session', () => {
     await driver.sendAll(after);
     await driver.close();
 
-    const rows = (await stack.db.query('SELECT stream_version, event_type, metadata FROM es.events WHERE stream_id = $1 ORDER BY stream_version', [
+    const rows = (await db.query('SELECT stream_version, event_type, metadata FROM es.events WHERE stream_id = $1 ORDER BY stream_version', [
       courseStreamId(courseId),
     ])) as { stream_version: string; event_type: string; metadata: { actor: { role: string } } }[];
     expect(rows.map((r) => Number(r.stream_version))).toEqual(rows.map((_, i) => i + 1));
     // Exactly the events the protocol decides for this script, once each, in order (timer notices aside).
     const staff = rows.filter((r) => r.metadata.actor.role !== 'system').map((r) => r.event_type);
-    expect(staff).toEqual(eventsOf(...before, inFlight!, ...after).map((e) => e.type));
+    expect(staff).toEqual(eventsOf(...before, inFlight, ...after).map((e) => e.type));
   });
 });
