@@ -30,7 +30,8 @@ export class StreamVersionConflictError extends Error {
   }
 }
 
-type EventRow = {
+/** A row of `es.events` as the pg driver returns it; shared by every reader of the table. */
+export type EventRow = {
   global_position: string;
   stream_id: string;
   stream_version: string;

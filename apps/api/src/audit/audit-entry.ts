@@ -1,16 +1,8 @@
+import type { EventRow } from '@care/event-store';
+
 /** An event row joined with its course's first event and, for a correction, the value it replaced. */
-export type AuditRow = {
-  global_position: string;
+export type AuditRow = Omit<EventRow, 'prev_hash'> & {
   txid: string;
-  stream_id: string;
-  stream_version: string;
-  event_id: string;
-  event_type: string;
-  schema_version: number;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  recorded_at: Date;
-  hash: string;
   site_id: string | null;
   patient_ref: string | null;
   corrected_type: string | null;

@@ -1,19 +1,9 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import type { EventRow } from '../event-store';
 import { SAFE_HORIZON } from '../ledger/ledger-integrator';
 import type { ProjectedEvent, Projection } from './projection';
 
-type Row = {
-  global_position: string;
-  transaction_id: string;
-  stream_id: string;
-  stream_version: string;
-  event_id: string;
-  event_type: string;
-  schema_version: number;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  recorded_at: Date;
-};
+type Row = Omit<EventRow, 'prev_hash' | 'hash'> & { transaction_id: string };
 
 /** Where a projection stands and how far behind the log it is. */
 export type ProjectionStatus = { name: string; lastGlobalPosition: string; eventsProcessed: string; eventsBehind: number; updatedAt: string | null };
