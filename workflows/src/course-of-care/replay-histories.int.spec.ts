@@ -41,6 +41,12 @@ const devServer = async () => {
  * produced (course runs across continue-as-new, dosing-session children) against today's workflow
  * code. With CAPTURE_HISTORIES=1 it also saves them beside the workflow for the server-less replay test.
  */
+// Same guard as the other time-skipping suites: the Java test server now and then keeps a time lock
+// after a workflow-to-workflow signal and the clock stalls (see CourseDriver.skip); such a scenario is
+// retried from scratch. Each scenario takes seconds when it runs.
+jest.retryTimes(2, { logErrorsBeforeRetry: true });
+jest.setTimeout(60_000);
+
 describe('representative course histories', () => {
   let stack: TimeSkippingStack;
   beforeAll(async () => {
