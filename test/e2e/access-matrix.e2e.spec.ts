@@ -31,6 +31,9 @@ describe('route x role x site matrix', () => {
         : { status: 403, check: (b) => expect(b.code).toBe('ROLE_NOT_PERMITTED') },
     'POST /courses/:courseId/commands': (site) =>
       site === 'own' ? { status: 409, check: (b) => expect(b.code).toBe('VERSION_CONFLICT') } : { status: 404, check: (b) => expect(b.code).toBe('COURSE_NOT_FOUND') },
+    // Nobody sent a command with this id: the own site says so, another site's course stays hidden.
+    'GET /courses/:courseId/commands/:commandId': (site) =>
+      site === 'own' ? { status: 404, check: (b) => expect(b.code).toBe('COMMAND_NOT_FOUND') } : { status: 404, check: (b) => expect(b.code).toBe('COURSE_NOT_FOUND') },
     'GET /courses/:courseId': (site) => (site === 'own' ? { status: 200, check: (b) => expect(b.courseId).toBe(courseId) } : { status: 404 }),
     'GET /courses/:courseId/events': (site) => (site === 'own' ? { status: 200, check: (b) => expect(b.events.length).toBeGreaterThan(0) } : { status: 404 }),
     'GET /worklist': (site) => ({ status: 200, check: (b) => expect(b.siteId).toBe(site === 'own' ? OWN : OTHER) }),
@@ -51,7 +54,7 @@ describe('route x role x site matrix', () => {
 
   const request = (route: string): { method: string; path: string; body?: unknown } => {
     const [method, template] = route.split(' ') as [string, string];
-    const path = template.replace(':courseId', courseId).replace(':eventId', eventId);
+    const path = template.replace(':courseId', courseId).replace(':eventId', eventId).replace(':commandId', 'matrix-never-sent');
     const query: Record<string, string> = { 'GET /audit/events': `?courseId=${courseId}`, 'GET /audit/export': `?courseId=${courseId}` };
     const bodies: Record<string, unknown> = {
       'POST /courses': { patientRef: 'P-MATRIX', siteId: OWN, protocolId: 'mdma-at-ptsd' },

@@ -33,7 +33,7 @@ describe('walking skeleton (HTTP -> Temporal update -> PostgreSQL)', () => {
     expect((await http(stack.baseUrl, 'GET', '/health/live')).status).toBe(200);
     const ready = await http(stack.baseUrl, 'GET', '/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ database: 'up', temporal: 'up' });
+    expect(ready.body.checks).toEqual({ database: 'up', temporal: 'up', workers: 'polling' });
   });
 
   it('publishes an OpenAPI document listing /courses', async () => {

@@ -46,7 +46,7 @@ export const startTimeSkipping = async (options: { encryptPayloads?: boolean } =
   // The test server validates search attributes against a fixed list; add the course's own.
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: { CourseStatus: 2, CoursePhase: 2, CourseSite: 2, CourseNextDueAt: 6 },
+    searchAttributes: { CourseStatus: 2, CoursePhase: 2, CourseSite: 2, CourseNextDueAt: 6, CourseRecord: 2 },
   });
   const db = await createDataSource(process.env['DATABASE_URL']!, 5).initialize();
   await runMigrations(db);

@@ -111,35 +111,62 @@ const main = async () => {
     await dataSource.destroy();
     log(applied.length ? `applied ${applied.join(', ')}` : 'database schema is up to date');
 
-    const run = (name, entry) => {
-      const child = spawn(process.execPath, ['-r', path.join(__dirname, 'lib/register-aliases.js'), path.join(ROOT, entry)], {
+    const spawnChild = (entry) =>
+      spawn(process.execPath, ['-r', path.join(__dirname, 'lib/register-aliases.js'), path.join(ROOT, entry)], {
         cwd: ROOT,
         env: { ...env, RUN_MIGRATIONS: 'false' },
         stdio: 'inherit',
       });
+    const stopChild = (child) =>
+      new Promise((resolve) => {
+        if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+
+    /** The API: if it exits on its own, everything stops (nothing could be reached anyway). */
+    const runApi = (entry) => {
+      const child = spawnChild(entry);
       child.once('exit', (code, signal) => {
         if (!stopping) {
-          log(`${name} exited unexpectedly (${signal ?? code}); stopping everything`);
+          log(`api exited unexpectedly (${signal ?? code}); stopping everything`);
           void stopAll(1);
         }
       });
-      stops.push(
-        () =>
-          new Promise((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.kill('SIGTERM');
-          }),
-      );
+      stops.push(() => stopChild(child));
       return child;
     };
 
-    run('worker', 'dist/apps/worker/src/main.js');
-    const api = run('api', 'dist/apps/api/src/main.js');
+    /**
+     * The worker: restarted when it crashes, after a back-off that doubles up to 30 s (reset once it
+     * has run for a minute), so one crash does not stop the API and a crash loop does not spin.
+     */
+    const runWorker = (entry) => {
+      let child = null;
+      let delayMs = 1000;
+      const launch = () => {
+        const startedAt = Date.now();
+        child = spawnChild(entry);
+        child.once('exit', (code, signal) => {
+          if (stopping) return;
+          if (Date.now() - startedAt > 60000) delayMs = 1000;
+          log(`worker exited unexpectedly (${signal ?? code}); restarting it in ${delayMs / 1000} s (commands wait meanwhile and are not lost)`);
+          setTimeout(() => {
+            if (!stopping) launch();
+          }, delayMs);
+          delayMs = Math.min(delayMs * 2, 30000);
+        });
+      };
+      launch();
+      stops.push(() => stopChild(child));
+    };
+
+    runWorker('dist/apps/worker/src/main.js');
+    const api = runApi('dist/apps/api/src/main.js');
     const host = process.env.HOST || '127.0.0.1';
     const port = process.env.PORT || '3000';
     const apiUrl = `http://${host}:${port}`;

@@ -8,7 +8,7 @@ import { CodecService } from './codec/codec.service';
 import { TokenVerifier } from './auth/token-verifier';
 import { CoursesController } from './courses/courses.controller';
 import { CoursesService } from './courses/courses.service';
-import { IdempotencyService } from './courses/idempotency.service';
+import { CommandReceipts } from './courses/command-receipts.service';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { HealthController } from './health/health.controller';
 import { DependencyHealth } from './infrastructure/dependency-health';
@@ -25,7 +25,7 @@ export class AppModule {
         CodecService,
         TokenVerifier,
         DependencyHealth,
-        IdempotencyService,
+        CommandReceipts,
         CoursesService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },

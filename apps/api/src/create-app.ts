@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -5,12 +6,14 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import type { AppConfig } from '@care/config';
+import { findUnstorableText } from '@care/protocol';
 import { JsonLogger } from '@care/logging';
 import { AppModule } from './app.module';
 import { undeclaredRoutes } from './auth/route-inventory';
 import { rateLimit } from './hardening/rate-limit.middleware';
 import { securityHeaders } from './hardening/security-headers.middleware';
 import { validationExceptionFactory } from './errors/validation';
+import { ApiError } from './errors/api-error';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -42,13 +45,28 @@ export const createApp = async (config: AppConfig): Promise<INestApplication> =>
       origin: config.corsOrigins,
       methods: ['GET', 'POST'],
       allowedHeaders: ['authorization', 'content-type', 'x-namespace', 'x-request-id', 'idempotency-key'],
-      exposedHeaders: ['x-request-id', 'retry-after'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'command-id', 'location'],
       credentials: false,
       maxAge: 600,
     });
   }
   app.use(rateLimit(config.rateLimitPerMinute));
-  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.useBodyParser('json', {
+    limit: config.http.bodyLimit,
+    // Invalid UTF-8 would otherwise be replaced silently (U+FFFD): refused instead. The raw bytes are
+    // kept for what must be verified over them (webhook signatures).
+    verify: (req: Request & { rawBody?: Buffer }, _res: Response, buf: Buffer) => {
+      if (!isUtf8(buf)) throw Object.assign(new Error('invalid UTF-8'), { status: 400, statusCode: 400, type: 'encoding.invalid' });
+      req.rawBody = buf;
+    },
+  });
+  // Text the record cannot store (U+0000, broken surrogate pairs) or absurd nesting, anywhere in a
+  // body or query string, is refused before any handler sees it.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const problem = findUnstorableText(req.body, '') ?? findUnstorableText(req.query, 'query');
+    if (problem) return next(ApiError.badRequest([problem], 'The request contains text that cannot be recorded.'));
+    next();
+  });
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, exceptionFactory: validationExceptionFactory }),
   );

@@ -25,7 +25,12 @@ export type CourseWorkflowInput = {
    * it. Absent: only when Temporal suggests it. Carried across continue-as-new.
    */
   continueAsNewAfterEvents?: number;
+  /** The previous run's most recent command ids and what they recorded, so a retry is answered, not re-executed. */
+  recentCommands?: [string, RecordedCommand][];
 };
+
+/** The stream versions a command's events occupy. */
+export type RecordedCommand = { fromVersion: number; toVersion: number };
 
 /** An event as the workflow reports it after it is stored. */
 export type RecordedEvent = {
@@ -39,7 +44,11 @@ export type RecordedEvent = {
   recordedAt: string;
 };
 
-export type CommandResult = { state: CourseState; events: RecordedEvent[] };
+/**
+ * What a command recorded. `alreadyRecorded`: the command id was executed before (a retry); its events
+ * are these stream versions in the record, and `events` is empty.
+ */
+export type CommandResult = { state: CourseState; events: RecordedEvent[]; alreadyRecorded?: RecordedCommand };
 
 /** Every staff or system command on a course. The validator runs `decide`; rejected commands never enter history. */
 export const submitCommandUpdate = defineUpdate<CommandResult, [CourseCommand]>('submitCommand');
@@ -50,3 +59,6 @@ export const courseStateQuery = defineQuery<CourseState>('courseState');
 /** The ApplicationFailure type a validator throws for a refused command; `details[0]` is the {@link Rejection}. */
 export const COMMAND_REJECTED_FAILURE = 'CourseCommandRejected';
 export type CommandRejectedDetails = Rejection;
+
+/** The ApplicationFailure type of an append refused because an earlier append of the course failed for good. */
+export const COURSE_RECORD_FAILURE = 'CourseRecordFailed';

@@ -9,3 +9,5 @@ export const CourseStatusKey = defineSearchAttributeKey('CourseStatus', SearchAt
 export const CoursePhaseKey = defineSearchAttributeKey('CoursePhase', SearchAttributeType.KEYWORD);
 export const CourseSiteKey = defineSearchAttributeKey('CourseSite', SearchAttributeType.KEYWORD);
 export const CourseNextDueAtKey = defineSearchAttributeKey('CourseNextDueAt', SearchAttributeType.DATETIME);
+/** `failed` once the course's record could not be written (the course then refuses every command); unset otherwise. */
+export const CourseRecordKey = defineSearchAttributeKey('CourseRecord', SearchAttributeType.KEYWORD);

@@ -45,6 +45,9 @@ export type EventRow = {
   hash: string;
 };
 
+const EVENT_COLUMNS =
+  'global_position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, prev_hash, hash';
+
 const toStored = (r: EventRow): StoredEvent => ({
   globalPosition: String(r.global_position),
   streamId: r.stream_id,
@@ -133,13 +136,21 @@ export class EventStore {
     }
   }
 
-  /** Every event of one stream, oldest first. */
-  async readStream(streamId: string, fromVersion = 1): Promise<StoredEvent[]> {
+  /** The events of one stream from `fromVersion` to `toVersion` (inclusive), oldest first. */
+  async readStream(streamId: string, fromVersion = 1, toVersion = Number.MAX_SAFE_INTEGER): Promise<StoredEvent[]> {
     const rows = (await this.db.query(
-      `SELECT global_position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata,
-              recorded_at, prev_hash, hash
-         FROM es.events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
-      [streamId, fromVersion],
+      `SELECT ${EVENT_COLUMNS} FROM es.events WHERE stream_id = $1 AND stream_version BETWEEN $2 AND $3 ORDER BY stream_version`,
+      [streamId, fromVersion, toVersion],
+    )) as EventRow[];
+    return rows.map(toStored);
+  }
+
+  /** The events one command recorded: those whose metadata carries its `commandId` (indexed). */
+  async readCommandEvents(streamId: string, commandId: string): Promise<StoredEvent[]> {
+    const rows = (await this.db.query(
+      `SELECT ${EVENT_COLUMNS} FROM es.events
+        WHERE stream_id = $1 AND metadata ? 'commandId' AND metadata ->> 'commandId' = $2 ORDER BY stream_version`,
+      [streamId, commandId],
     )) as EventRow[];
     return rows.map(toStored);
   }

@@ -7,6 +7,8 @@ export type CommandMetadata = {
   correlationId: string;
   /** If given, the command is refused with VERSION_CONFLICT unless the course is at exactly this version. */
   expectedVersion?: number;
+  /** The command's id (its Temporal Update id), kept with its events so a retry can be recognised. */
+  commandId?: string;
 };
 
 /**

@@ -70,6 +70,7 @@ const metadataOf = (command: CourseCommand): EventMetadata => ({
   actor: command.metadata.actor,
   occurredAt: command.metadata.now,
   correlationId: command.metadata.correlationId,
+  ...(command.metadata.commandId !== undefined ? { commandId: command.metadata.commandId } : {}),
 });
 
 /**

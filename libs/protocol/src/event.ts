@@ -13,6 +13,8 @@ export type EventMetadata = {
   actor: Actor;
   occurredAt: string;
   correlationId: string;
+  /** The id of the command that produced the event (absent on events recorded before command ids). */
+  commandId?: string;
 };
 
 /** Part 11 §11.50 manifestation: who signed (id and printed name), when (UTC) and what the signature means. */

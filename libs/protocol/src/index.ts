@@ -13,3 +13,4 @@ export * from './rejection';
 export * from './state';
 export * from './upcast';
 export * from './due-notices';
+export * from './text/storable-text';

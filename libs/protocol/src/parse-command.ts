@@ -8,6 +8,7 @@ import {
   type CourseCommandType,
 } from './command';
 import { VITAL_FIELDS } from './rules/vitals';
+import { findUnstorableText } from './text/storable-text';
 
 /** One reason a command body is malformed: the field's path and what was expected. */
 export type FieldError = { field: string; message: string };
@@ -174,6 +175,9 @@ export const parseCommandInput = (input: unknown, allowed: readonly CourseComman
   }
   const schema = COMMAND_SCHEMAS[type as CourseCommandType];
   if (!isRecord(data)) return { ok: false, errors: [{ field: 'data', message: 'must be a JSON object' }] };
+  // Text the store cannot keep would be accepted here and refused by PostgreSQL later, jamming the course.
+  const unstorable = findUnstorableText(data, 'data');
+  if (unstorable) return { ok: false, errors: [unstorable] };
   const errors: FieldError[] = [];
   for (const key of Object.keys(data)) {
     if (!Object.hasOwn(schema, key)) errors.push({ field: `data.${key}`, message: 'is not a field of this command' });

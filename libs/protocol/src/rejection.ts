@@ -21,6 +21,10 @@ export const REJECTION_CODES = [
   'DISCHARGE_CRITERIA_NOT_MET',
   'SAFETY_HOLD',
   'SIGNATURE_REQUIRED',
+  // Raised by the course workflow, not by the decider: the record could not be written (see README).
+  'RECORD_DIVERGED',
+  'RECORD_UNAVAILABLE',
+  'UNSTORABLE_TEXT',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 

@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  log,
   ParentClosePolicy,
   patched,
   proxyActivities,
@@ -16,6 +17,7 @@ import {
   decide,
   evolve,
   findProtocol,
+  findUnstorableText,
   initialState,
   pendingNotices,
   type CourseCommand,
@@ -25,10 +27,12 @@ import {
 } from '@care/protocol';
 import {
   COMMAND_REJECTED_FAILURE,
+  COURSE_RECORD_FAILURE,
   courseStateQuery,
   courseStreamId,
   CoursePhaseKey,
   CourseNextDueAtKey,
+  CourseRecordKey,
   CourseSiteKey,
   CourseStatusKey,
   dischargedSignal,
@@ -41,11 +45,14 @@ import {
   type CourseActivities,
   type CourseWorkflowInput,
   type DosingSessionInput,
+  type RecordedCommand,
   type RecordedEvent,
 } from '@care/contracts';
 import { SYSTEM_ACTOR } from '../shared/system-actor';
 
 // Appends retry until PostgreSQL answers again: an accepted command's events must never be dropped.
+// The activity itself turns a failure that retrying cannot cure (the store refusing the rows, a
+// stream written around the workflow) into a non-retryable one, which stops the course (see below).
 const { appendEvents, notify } = proxyActivities<CourseActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -56,7 +63,12 @@ export const PATCHES = {
   dosingSessionChild: 'dosing-session-child-v1',
   dueDateTimers: 'due-date-timers-v1',
   notifyInAppend: 'notify-in-append-v1',
+  recordFailureStops: 'record-failure-stops-v1',
+  commandIds: 'command-ids-v1',
 } as const;
+
+/** How many recent command ids a run remembers (and hands to the next run) to answer a retried command. */
+const RECENT_COMMANDS_KEPT = 256;
 
 /** How long after its target a scheduled vital-sign reading may arrive before it counts as missed. */
 const MISSED_READING_GRACE_MINUTES = 15;
@@ -69,6 +81,22 @@ const stamped = (command: CourseCommand): CourseCommand =>
   ({ ...command, metadata: { ...command.metadata, now: new Date().toISOString() } }) as CourseCommand;
 
 const isClosed = (state: CourseState): boolean => state.status === 'withdrawn' || state.status === 'completed';
+
+/** Why the course's record could not be written; once set, the course takes no more commands. */
+type RecordFailure = { code: 'RECORD_DIVERGED' | 'RECORD_UNAVAILABLE'; cause: string };
+
+const recordFailureRejection = (failure: RecordFailure): Rejection => ({
+  code: failure.code,
+  message:
+    'The record of this course could not be written, so the course accepts no more steps until an operator has repaired it. ' +
+    'Please record this step on paper and inform your system administrator.',
+});
+
+/** The failure type of an append that stopped for good (from the activity's ApplicationFailure, if any). */
+const failureType = (error: unknown): string => {
+  const cause = (error as { cause?: { type?: unknown; name?: unknown } })?.cause;
+  return typeof cause?.type === 'string' ? cause.type : typeof cause?.name === 'string' ? cause.name : 'unknown';
+};
 
 /**
  * One course of care. It owns the course's state and is the only writer of its event stream:
@@ -85,6 +113,39 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
 
   // Decided once, before the first await, so the patch marker sits at the same place in every history.
   const timersOn = patched(PATCHES.dueDateTimers);
+  // Since record-failure-stops-v1 a failed append stops the course (before: it was swallowed and the
+  // course went on deciding on a state the record lacked).
+  const stopOnRecordFailure = patched(PATCHES.recordFailureStops);
+  let recordFailure: RecordFailure | null = null;
+  // Since command-ids-v1 a command id seen before (in this run or, for recent ones, the previous run)
+  // answers with what it recorded instead of executing again. Temporal deduplicates update ids only
+  // within one run; older commands are found in the record by the API.
+  const commandIdsOn = patched(PATCHES.commandIds);
+  const recentCommands = new Map<string, RecordedCommand>(input.recentCommands ?? []);
+  const inFlightCommands = new Map<string, Promise<CommandResult>>();
+  const remember = (commandId: string, recorded: RecordedEvent[]): void => {
+    const first = recorded[0];
+    const last = recorded[recorded.length - 1];
+    if (!first || !last) return;
+    recentCommands.set(commandId, { fromVersion: first.streamVersion, toVersion: last.streamVersion });
+    for (const old of recentCommands.keys()) {
+      if (recentCommands.size <= RECENT_COMMANDS_KEPT) break;
+      recentCommands.delete(old);
+    }
+  };
+
+  /** Called once an append failed for good: nothing more is decided, appended or timed on this course. */
+  const stopForRecordFailure = (error: unknown): void => {
+    if (recordFailure) return;
+    const type = failureType(error);
+    recordFailure = { code: type === 'StreamVersionConflict' ? 'RECORD_DIVERGED' : 'RECORD_UNAVAILABLE', cause: type };
+    log.error('Course record could not be written; the course accepts no more commands until an operator repairs it', {
+      courseId,
+      recordedVersion: state.version,
+      failure: type,
+    });
+    upsertSearchAttributes([{ key: CourseRecordKey, value: 'failed' }]);
+  };
   const publishSearchAttributes = (): void => {
     const next = timersOn ? pendingNotices(state, new Date().toISOString())[0] : undefined;
     upsertSearchAttributes([
@@ -100,6 +161,13 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
     state.sessions
       .filter((s) => s.dosing?.initialDose && !s.dosing.discharge)
       .map((s) => dosingSessionWorkflowId(courseId, s.key, s.attempt));
+
+  /** A child that is already gone (e.g. discharged before a late signal) is expected; anything else is logged. */
+  const logChildFailure =
+    (action: string, childId: string) =>
+    (error: unknown): void => {
+      log.warn(`Could not ${action} ${childId}`, { courseId, childId, failure: (error as Error)?.name ?? 'unknown' });
+    };
 
   /** Side effects of newly accepted events on the dosing-session children. Runs after the state has moved on. */
   const driveChildren = (events: CourseEvent[], before: CourseState): void => {
@@ -126,33 +194,37 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
             workflowId: childId,
             args: [childInput],
             parentClosePolicy: ParentClosePolicy.ABANDON,
-          }).catch(() => undefined);
+          }).catch(logChildFailure('start the dosing-session workflow', childId));
           break;
         }
         case 'VitalsRecorded':
           if (childId && openDosingSessions().includes(childId)) {
             const measuredAt = (event.data as { measuredAt?: string }).measuredAt ?? event.metadata.occurredAt;
-            void getExternalWorkflowHandle(childId).signal(vitalsRecordedSignal, { measuredAt }).catch(() => undefined);
+            void getExternalWorkflowHandle(childId)
+              .signal(vitalsRecordedSignal, { measuredAt })
+              .catch(logChildFailure('signal a vitals reading to', childId));
           }
           break;
         case 'PatientDischarged':
-          if (childId) void getExternalWorkflowHandle(childId).signal(dischargedSignal, { at: event.metadata.occurredAt }).catch(() => undefined);
+          if (childId) {
+            void getExternalWorkflowHandle(childId)
+              .signal(dischargedSignal, { at: event.metadata.occurredAt })
+              .catch(logChildFailure('signal the discharge to', childId));
+          }
           break;
         case 'SessionCancelled': {
           const previous = before.sessions.find((s) => s.key === data.sessionKey);
           if (previous?.dosing?.initialDose && !previous.dosing.discharge) {
-            void getExternalWorkflowHandle(dosingSessionWorkflowId(courseId, previous.key, previous.attempt))
-              .cancel()
-              .catch(() => undefined);
+            const id = dosingSessionWorkflowId(courseId, previous.key, previous.attempt);
+            void getExternalWorkflowHandle(id).cancel().catch(logChildFailure('cancel', id));
           }
           break;
         }
         case 'CourseWithdrawn':
           for (const s of before.sessions) {
             if (s.dosing?.initialDose && !s.dosing.discharge) {
-              void getExternalWorkflowHandle(dosingSessionWorkflowId(courseId, s.key, s.attempt))
-                .cancel()
-                .catch(() => undefined);
+              const id = dosingSessionWorkflowId(courseId, s.key, s.attempt);
+              void getExternalWorkflowHandle(id).cancel().catch(logChildFailure('cancel', id));
             }
           }
           break;
@@ -168,6 +240,7 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
    * previous one left.
    */
   const apply = (command: CourseCommand): { ok: true; state: CourseState; recorded: Promise<RecordedEvent[]> } | { ok: false; rejection: Rejection } => {
+    if (recordFailure) return { ok: false, rejection: recordFailureRejection(recordFailure) };
     const decision = decide(stamped(command), state);
     if (!decision.ok) return decision;
     const before = state;
@@ -181,8 +254,10 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
     // with a second activity per command, a steady stream of commands always had one in flight and
     // continue-as-new (which waits for nothing to be pending) could be put off indefinitely.
     const notifyInAppend = patched(PATCHES.notifyInAppend);
-    const recorded = appendTail.then(() =>
-      appendEvents({
+    const recorded = appendTail.then(() => {
+      // Behind a failed append nothing more is written: its versions would build on events the record lacks.
+      if (recordFailure) throw ApplicationFailure.create({ type: COURSE_RECORD_FAILURE, message: 'an earlier append failed', nonRetryable: true });
+      return appendEvents({
         streamId: courseStreamId(courseId),
         streamType: 'course',
         expectedVersion,
@@ -193,13 +268,15 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
           data: e.data as Record<string, unknown>,
           metadata: e.metadata as unknown as Record<string, unknown>,
         })),
-      }),
-    );
+      });
+    });
     // (Before the patch: notifications follow their events in a second activity.)
     pendingAppends += 1;
     appendTail = recorded
       .then((events) => (notifyInAppend ? undefined : notify({ courseId, siteId, events })))
-      .catch(() => undefined)
+      .catch((error: unknown) => {
+        if (stopOnRecordFailure) stopForRecordFailure(error);
+      })
       .finally(() => {
         pendingAppends -= 1;
       });
@@ -221,12 +298,44 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
   setHandler(
     submitCommandUpdate,
     async (command): Promise<CommandResult> => {
+      const commandId = commandIdsOn ? command.metadata.commandId : undefined;
+      if (commandId) {
+        // A retried command: the same answer, never a second execution.
+        const inFlight = inFlightCommands.get(commandId);
+        if (inFlight) return inFlight;
+        const done = recentCommands.get(commandId);
+        if (done) return { state, events: [], alreadyRecorded: done };
+      }
       const result = apply(command);
       if (!result.ok) throw rejected(result.rejection);
-      return { state: result.state, events: await result.recorded };
+      const answer = result.recorded.then(
+        (events): CommandResult => {
+          if (commandId) remember(commandId, events);
+          return { state: result.state, events };
+        },
+        (error: unknown) => {
+          if (!stopOnRecordFailure) throw error;
+          stopForRecordFailure(error);
+          throw rejected(recordFailureRejection(recordFailure ?? { code: 'RECORD_UNAVAILABLE', cause: failureType(error) }));
+        },
+      );
+      if (commandId) {
+        inFlightCommands.set(commandId, answer);
+        void answer.then(
+          () => inFlightCommands.delete(commandId),
+          () => inFlightCommands.delete(commandId),
+        );
+      }
+      return answer;
     },
     {
       validator: (command) => {
+        const commandId = commandIdsOn ? command.metadata.commandId : undefined;
+        if (commandId && (inFlightCommands.has(commandId) || recentCommands.has(commandId))) return;
+        if (recordFailure) throw rejected(recordFailureRejection(recordFailure));
+        // The API refuses such text first; this keeps any other caller from jamming the course.
+        const unstorable = findUnstorableText(command.data, 'data');
+        if (unstorable) throw rejected({ code: 'UNSTORABLE_TEXT', message: `The field ${unstorable.field} ${unstorable.message}.` });
         const decision = decide(stamped(command), state);
         if (!decision.ok) throw rejected(decision.rejection);
       },
@@ -254,7 +363,10 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
 
   const historyLimit = input.continueAsNewAfterEvents;
   const mustStop = (): boolean =>
-    isClosed(state) || workflowInfo().continueAsNewSuggested || (historyLimit !== undefined && workflowInfo().historyLength >= historyLimit);
+    recordFailure !== null ||
+    isClosed(state) ||
+    workflowInfo().continueAsNewSuggested ||
+    (historyLimit !== undefined && workflowInfo().historyLength >= historyLimit);
   if (!timersOn) {
     await condition(mustStop);
   } else {
@@ -285,6 +397,16 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
   // Let in-flight updates finish, and every accepted command's events reach PostgreSQL, before closing
   // or handing over to a new run: nothing accepted may be lost across continue-as-new.
   await condition(() => allHandlersFinished() && pendingAppends === 0);
+  if (recordFailure) {
+    // Stay open, refusing every command with the failure's code, until an operator has repaired the
+    // record (then resets or terminates this run). Closing or continuing would hide the failure.
+    await condition(() => false);
+  }
   if (isClosed(state)) return state;
-  return continueAsNew<typeof courseOfCare>({ courseId, state, ...(historyLimit !== undefined ? { continueAsNewAfterEvents: historyLimit } : {}) });
+  return continueAsNew<typeof courseOfCare>({
+    courseId,
+    state,
+    ...(historyLimit !== undefined ? { continueAsNewAfterEvents: historyLimit } : {}),
+    ...(commandIdsOn ? { recentCommands: [...recentCommands.entries()] } : {}),
+  });
 }

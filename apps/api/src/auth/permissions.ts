@@ -38,6 +38,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, Permission | typeof PUBL
   'POST /courses': 'course:start',
   'POST /courses/:courseId/commands': 'course:command',
   'GET /courses/:courseId': 'course:read',
+  'GET /courses/:courseId/commands/:commandId': 'course:command',
   'GET /courses/:courseId/events': 'course:read',
   'GET /worklist': 'worklist:read',
   'GET /audit/events': 'audit:read',

@@ -1,17 +1,28 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/token-verifier';
 import { CourseCommandDto } from './dto/course-command.dto';
 import { StartCourseDto } from './dto/start-course.dto';
-import { CoursesService } from './courses.service';
+import { CoursesService, type CommandAnswer } from './courses.service';
 
 type RequestWithCorrelation = { correlationId: string };
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
   required: false,
-  description: 'Repeating a request with the same key returns the same outcome; a different body with the same key answers 409.',
+  description:
+    'The command id. Repeating a request with the same key returns the same outcome and never records twice; a different body with the same key answers 409. ' +
+    'Without it the API generates one and returns it in the Command-Id header.',
+};
+
+/** Sends the answer's status; a pending command also names where its outcome can be read. */
+const answer = (res: Response, commandKey: string, result: CommandAnswer): CommandAnswer['body'] => {
+  res.status(result.status);
+  if (result.status === 202) res.setHeader('Location', result.body.statusUrl);
+  res.setHeader('Command-Id', commandKey);
+  return result.body;
 };
 
 @ApiTags('courses')
@@ -24,13 +35,17 @@ export class CoursesController {
   @ApiOperation({ summary: 'Start a course of care (starts its workflow and records CourseStarted).' })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiResponse({ status: 201, description: 'The course id, its state and the recorded events.' })
-  start(
+  @ApiResponse({ status: 202, description: 'Sent, outcome not known in time: read it at `statusUrl` (also the Location header).' })
+  async start(
     @CurrentPrincipal() principal: Principal,
     @Body() body: StartCourseDto,
     @Req() req: RequestWithCorrelation,
+    @Res({ passthrough: true }) res: Response,
     @Headers('idempotency-key') key?: string,
   ) {
-    return this.courses.start(principal, body, req.correlationId, key);
+    const commandKey = this.courses.commandKey(key);
+    res.setHeader('Command-Id', commandKey);
+    return answer(res, commandKey, await this.courses.start(principal, body, req.correlationId, commandKey));
   }
 
   @Post(':courseId/commands')
@@ -38,19 +53,33 @@ export class CoursesController {
   @ApiOperation({ summary: 'Send a protocol command to a course; answers with the new state and the recorded events.' })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiBody({ type: CourseCommandDto })
+  @ApiResponse({ status: 200, description: 'Recorded: the new state and the events (a retry of a recorded command gets the same events).' })
+  @ApiResponse({ status: 202, description: 'Sent, outcome not known in time: read it at `statusUrl` (also the Location header).' })
   @ApiResponse({ status: 422, description: 'The protocol refuses the command; `code` says why.' })
-  submit(
+  async submit(
     @CurrentPrincipal() principal: Principal,
     @Param('courseId') courseId: string,
     @Body() body: unknown,
     @Req() req: RequestWithCorrelation,
+    @Res({ passthrough: true }) res: Response,
     @Headers('idempotency-key') key?: string,
   ) {
-    return this.courses.submit(principal, courseId, body, req.correlationId, key);
+    const commandKey = this.courses.commandKey(key);
+    // Set before anything can fail: a client that gets a 503 still learns the id to retry with.
+    res.setHeader('Command-Id', commandKey);
+    return answer(res, commandKey, await this.courses.submit(principal, courseId, body, req.correlationId, commandKey));
+  }
+
+  @Get(':courseId/commands/:commandId')
+  @ApiOperation({
+    summary: 'The outcome of a command you sent (by its Command-Id or Idempotency-Key): recorded (with its events), refused (with the answer given), pending or not_recorded.',
+  })
+  commandStatus(@CurrentPrincipal() principal: Principal, @Param('courseId') courseId: string, @Param('commandId') commandId: string) {
+    return this.courses.commandStatus(principal, courseId, commandId);
   }
 
   @Get(':courseId')
-  @ApiOperation({ summary: 'The current state of a course.' })
+  @ApiOperation({ summary: 'The current state of a course, folded from its recorded events.' })
   state(@CurrentPrincipal() principal: Principal, @Param('courseId') courseId: string) {
     return this.courses.state(principal, courseId);
   }

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   Client,
@@ -13,12 +13,12 @@ import type { AppConfig } from '@care/config';
 import {
   COMMAND_REJECTED_FAILURE,
   COURSE_WORKFLOW_TYPE,
-  courseStateQuery,
   courseStreamId,
   courseWorkflowId,
   submitCommandUpdate,
   type CommandResult,
   type CourseWorkflowInput,
+  type RecordedEvent,
 } from '@care/contracts';
 import { EventStore, type StoredEvent } from '@care/event-store';
 import {
@@ -35,36 +35,74 @@ import {
 import { signedRecordHash } from '@care/crypto';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token-verifier';
-import { ApiError } from '../errors/api-error';
-import { DependencyHealth } from '../infrastructure/dependency-health';
+import { ApiError, type ErrorBody } from '../errors/api-error';
 import { APP_CONFIG, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from '../infrastructure/tokens';
 import type { StartCourseDto } from './dto/start-course.dto';
-import { deterministicId, IdempotencyService } from './idempotency.service';
+import { commandIdFor, CommandReceipts, deterministicId, type CommandReceipt } from './command-receipts.service';
+import { foldCourse } from './course-record';
 
 const COURSE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const COMMAND_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
 // StartCourse has its own route; system commands come only from the course workflow itself.
 const STAFF_COMMANDS = COMMAND_TYPES.filter((t) => t !== 'StartCourse' && !SYSTEM_COMMAND_TYPES.includes(t));
-// How long a caller waits for a command to be decided and recorded before getting a retryable 503.
+// How long a caller waits for a command to be decided and recorded before it is told the outcome is pending.
 const COMMAND_DEADLINE_MS = 30_000;
+// How long GET .../commands/:id waits for a command still in flight.
+const STATUS_POLL_MS = 2_000;
+/** The Update id of the start of every course (one per workflow). */
+const START_COMMAND_ID = 'start-course';
+const GRPC_DEADLINE_EXCEEDED = 4;
 
 /** Maps a protocol refusal to the error contract: hidden course 404, stale version 409, role 403, rule 422. */
 export const rejectionToError = (rejection: Rejection): ApiError => {
   const statusCode =
     rejection.code === 'COURSE_NOT_FOUND'
       ? 404
-      : rejection.code === 'VERSION_CONFLICT' || rejection.code === 'COURSE_ALREADY_STARTED'
+      : rejection.code === 'VERSION_CONFLICT' || rejection.code === 'COURSE_ALREADY_STARTED' || rejection.code === 'RECORD_DIVERGED'
         ? 409
         : rejection.code === 'ROLE_NOT_PERMITTED'
           ? 403
-          : 422;
-  return new ApiError({ statusCode, code: rejection.code, message: rejection.message, ...(rejection.details ? { details: rejection.details } : {}) });
+          : rejection.code === 'UNSTORABLE_TEXT'
+            ? 400
+            : rejection.code === 'RECORD_UNAVAILABLE'
+              ? 503
+              : 422;
+  const details = rejection.code === 'RECORD_UNAVAILABLE' ? { ...rejection.details, retryable: false } : rejection.details;
+  return new ApiError({ statusCode, code: rejection.code, message: rejection.message, ...(details ? { details } : {}) });
 };
 
 const actorOf = (p: Principal) => ({ id: p.id, name: p.name, role: p.role, siteId: p.siteId });
 
+/** Where a command's outcome can be read. */
+export const commandStatusUrl = (courseId: string, commandKey: string): string => `/courses/${courseId}/commands/${commandKey}`;
+
+/** A command's answer: 200 with what it recorded, or 202 while its outcome is not yet known. */
+export type CommandAnswer =
+  | { status: 200 | 201; body: CommandResult & { courseId?: string } }
+  | { status: 202; body: PendingCommand };
+
+export type PendingCommand = { courseId: string; commandId: string; status: 'pending'; message: string; statusUrl: string };
+
+export type CommandStatus =
+  | { commandId: string; status: 'recorded'; events: StoredEvent[] }
+  | { commandId: string; status: 'refused'; error: Omit<ErrorBody, 'correlationId'> }
+  | { commandId: string; status: 'pending' | 'not_recorded'; message: string };
+
+/** The outcome of a Temporal call that did not end with an answer: the command may still be executed. */
+class OutcomeUnknown extends Error {
+  constructor(readonly reachable: boolean) {
+    super('outcome unknown');
+  }
+}
+
 /**
- * Translates HTTP requests into commands and queries on the course workflows. No clinical rule
- * lives here: the protocol's decider (run inside the workflow) decides.
+ * Translates HTTP requests into commands on the course workflows and reads from the record. No
+ * clinical rule lives here: the protocol's decider (run inside the workflow) decides.
+ *
+ * Every command has an id (the client's Idempotency-Key, or one generated here and returned in the
+ * `Command-Id` header). The id, scoped to the caller, site and course, is the Temporal Update id and
+ * is stored in the metadata of the events the command records, so a retry attaches to the same
+ * command or is answered from the record, and never executes twice.
  */
 @Injectable()
 export class CoursesService {
@@ -73,18 +111,22 @@ export class CoursesService {
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(TEMPORAL_CONNECTION) private readonly connection: Connection,
     private readonly eventStore: EventStore,
-    private readonly idempotency: IdempotencyService,
-    private readonly health: DependencyHealth,
+    private readonly receipts: CommandReceipts,
     private readonly audit: AuditService,
   ) {}
 
-  async start(principal: Principal, dto: StartCourseDto, correlationId: string, idempotencyKey?: string): Promise<CommandResult & { courseId: string }> {
-    const key = this.idempotency.validateKey(idempotencyKey);
-    const courseId = key ? deterministicId(`courses|${principal.id}`, key) : randomUUID();
+  /** The command key of a request: the client's Idempotency-Key (checked), or a new one. */
+  commandKey(idempotencyKey: string | undefined): string {
+    return this.receipts.validateKey(idempotencyKey) ?? randomUUID();
+  }
+
+  async start(principal: Principal, dto: StartCourseDto, correlationId: string, commandKey: string): Promise<CommandAnswer> {
+    const scope = startScope(principal);
+    const courseId = deterministicId(scope, commandKey);
     const command: StartCourse = {
       type: 'StartCourse',
       data: { courseId, patientRef: dto.patientRef, siteId: dto.siteId, protocolId: dto.protocolId },
-      metadata: { actor: actorOf(principal), now: new Date().toISOString(), correlationId },
+      metadata: { actor: actorOf(principal), now: new Date().toISOString(), correlationId, commandId: START_COMMAND_ID },
     };
     // Refuse what the protocol refuses before anything reaches Temporal, so a refused start leaves no workflow.
     const preview = decide(command, initialState());
@@ -95,8 +137,11 @@ export class CoursesService {
       }
       throw error;
     }
-    await this.requireDependencies();
-    if (key) await this.idempotency.claim(`courses|${principal.id}`, key, dto, courseId);
+    const receipt = await this.receipts.claim({ scope, key: commandKey, commandId: START_COMMAND_ID, courseId, body: dto });
+    if (!receipt.created) {
+      const stored = await this.readStream(courseId);
+      if (stored.length > 0) return { status: 201, body: { courseId, state: foldCourse(stored), events: stored.slice(0, 1).map(asRecorded) } };
+    }
 
     const operation = new WithStartWorkflowOperation<(input: CourseWorkflowInput) => Promise<CourseState>>(COURSE_WORKFLOW_TYPE, {
       workflowId: courseWorkflowId(courseId),
@@ -106,33 +151,87 @@ export class CoursesService {
       // A closed course is never silently reopened by a second run with the same id.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
-    const result = await this.temporalCall(() =>
-      this.client.workflow.executeUpdateWithStart(submitCommandUpdate, { args: [command], updateId: 'start-course', startWorkflowOperation: operation }),
-    );
-    return { courseId, ...result };
+    try {
+      const result = await this.temporalCall(() =>
+        this.client.workflow.executeUpdateWithStart(submitCommandUpdate, { args: [command], updateId: START_COMMAND_ID, startWorkflowOperation: operation }),
+      );
+      return { status: 201, body: { courseId, ...result } };
+    } catch (error) {
+      const settled = await this.settle(error, receipt, courseId, commandKey);
+      if (settled instanceof PendingAnswer) return { status: 202, body: settled.body };
+      throw settled;
+    }
   }
 
-  async submit(principal: Principal, courseId: string, body: unknown, correlationId: string, idempotencyKey?: string): Promise<CommandResult> {
-    const key = this.idempotency.validateKey(idempotencyKey);
+  async submit(principal: Principal, courseId: string, body: unknown, correlationId: string, commandKey: string): Promise<CommandAnswer> {
     this.requireCourseId(courseId);
-    const command = this.parseCommand(body, principal, correlationId);
+    const scope = commandScope(principal, courseId);
+    const commandId = commandIdFor(scope, commandKey);
+    const command = this.parseCommand(body, principal, correlationId, commandId);
+    // The site check runs on every request, a retry included, before anything is answered.
+    await this.requireCourseAtSite(principal, courseId);
+    const receipt = await this.receipts.claim({ scope, key: commandKey, commandId, courseId, body });
+    if (receipt.refusal) throw new ApiError(receipt.refusal);
+    if (!receipt.created) {
+      const recorded = await this.recordedEvents(courseId, commandId);
+      if (recorded.length > 0) return { status: 200, body: await this.answerFromRecord(courseId, recorded) };
+    }
     await this.signIfAsked(principal, courseId, command, correlationId);
-    await this.requireDependencies();
-    if (key) await this.idempotency.claim(`commands|${principal.id}|${courseId}`, key, body, courseId);
-    const updateId = key ? `cmd-${createHash('sha256').update(`${principal.id}|${key}`).digest('hex').slice(0, 32)}` : randomUUID();
     const handle = this.client.workflow.getHandle(courseWorkflowId(courseId));
     try {
-      return await this.temporalCall(() => handle.executeUpdate(submitCommandUpdate, { args: [command], updateId }));
+      const result = await this.temporalCall(() => handle.executeUpdate(submitCommandUpdate, { args: [command], updateId: commandId }));
+      if (result.alreadyRecorded) {
+        const events = await this.readStream(courseId, result.alreadyRecorded.fromVersion, result.alreadyRecorded.toVersion);
+        return { status: 200, body: await this.answerFromRecord(courseId, events) };
+      }
+      return { status: 200, body: result };
     } catch (error) {
-      if (error instanceof ApiError && error.body.statusCode === 404) await this.throwIfClosed(principal, courseId);
-      if (error instanceof ApiError && error.body.code === 'SIGNATURE_REQUIRED') {
+      const settled = await this.settle(error, receipt, courseId, commandKey);
+      if (settled instanceof PendingAnswer) return { status: 202, body: settled.body };
+      if (settled instanceof ApiError && settled.body.statusCode === 404) throw await this.closedOrMissing(courseId);
+      if (settled instanceof ApiError && settled.body.code === 'SIGNATURE_REQUIRED') {
         await this.audit.recordDenial(principal, { action: 'sign', resource: command.type, reason: 'signature missing or wrong meaning', courseId, correlationId });
       }
       // The protocol refused this role the step: a denied request, recorded like the guard's.
-      if (error instanceof ApiError && error.body.statusCode === 403) {
-        await this.audit.recordDenial(principal, { action: 'access', resource: command.type, reason: error.body.code, courseId, correlationId });
+      if (settled instanceof ApiError && settled.body.statusCode === 403) {
+        await this.audit.recordDenial(principal, { action: 'access', resource: command.type, reason: settled.body.code, courseId, correlationId });
       }
-      throw error;
+      throw settled;
+    }
+  }
+
+  /** What became of a command sent earlier by this caller (its Command-Id or Idempotency-Key). */
+  async commandStatus(principal: Principal, courseId: string, commandKey: string): Promise<CommandStatus> {
+    this.requireCourseId(courseId);
+    const notFound = new ApiError({ statusCode: 404, code: 'COMMAND_NOT_FOUND', message: 'You sent no command with this id on this course.' });
+    if (!COMMAND_KEY.test(commandKey)) throw notFound;
+    await this.requireCourseAtSite(principal, courseId);
+    const receipt =
+      (await this.receipts.get(commandScope(principal, courseId), commandKey)) ??
+      (await this.receipts.get(startScope(principal), commandKey).then((r) => (r && r.courseId === courseId ? r : null)));
+    if (!receipt) throw notFound;
+    if (receipt.refusal) return { commandId: commandKey, status: 'refused', error: receipt.refusal };
+    const recorded = await this.recordedEvents(courseId, receipt.commandId);
+    if (recorded.length > 0) return { commandId: commandKey, status: 'recorded', events: recorded };
+
+    // Not in the record: ask the workflow whether it is still deciding or appending it.
+    const abort = new AbortController();
+    try {
+      const handle = this.client.workflow.getHandle(courseWorkflowId(courseId)).getUpdateHandle<CommandResult>(receipt.commandId);
+      await this.connection.withAbortSignal(abort.signal, () => this.connection.withDeadline(Date.now() + STATUS_POLL_MS, () => handle.result()));
+      // It finished between the two reads: its events are in the record now.
+      return { commandId: commandKey, status: 'recorded', events: await this.recordedEvents(courseId, receipt.commandId) };
+    } catch (error) {
+      // Unknown update id: never received, or refused by a validator whose answer was never kept.
+      if (error instanceof WorkflowNotFoundError) return notRecorded(commandKey);
+      const settled = await this.settle(error, receipt, courseId, commandKey);
+      if (settled instanceof ApiError && settled.body.statusCode < 500) return { commandId: commandKey, status: 'refused', error: settled.body };
+      if (settled instanceof PendingAnswer) {
+        return { commandId: commandKey, status: 'pending', message: 'The command has reached the workflow service and is not decided yet.' };
+      }
+      throw settled instanceof ApiError ? settled : ApiError.unavailable('The workflow service');
+    } finally {
+      abort.abort();
     }
   }
 
@@ -154,24 +253,23 @@ export class CoursesService {
     data.signature = { meaning: data.signature.meaning, recordHash: signedRecordHash(data) };
   }
 
+  /** The course as its record states it (not a workflow query): works with the worker down and for closed courses. */
   async state(principal: Principal, courseId: string): Promise<CourseState> {
     this.requireCourseId(courseId);
-    await this.requireDependencies();
-    const state = await this.temporalCall(() => this.client.workflow.getHandle(courseWorkflowId(courseId)).query(courseStateQuery));
-    if (state.status === 'not_started' || state.siteId === null || !principal.sites.includes(state.siteId)) throw ApiError.notFound();
-    return state;
+    const events = await this.readStream(courseId);
+    if (events.length === 0 || !principal.sites.includes(String(events[0]!.data['siteId']))) throw ApiError.notFound();
+    return foldCourse(events);
   }
 
   async events(principal: Principal, courseId: string): Promise<StoredEvent[]> {
     this.requireCourseId(courseId);
-    await this.requireDatabase();
-    const events = await this.eventStore.readStream(courseStreamId(courseId));
+    const events = await this.readStream(courseId);
     const started = events[0];
     if (!started || !principal.sites.includes(String(started.data['siteId']))) throw ApiError.notFound();
     return events;
   }
 
-  private parseCommand(body: unknown, principal: Principal, correlationId: string): CourseCommand {
+  private parseCommand(body: unknown, principal: Principal, correlationId: string, commandId: string): CourseCommand {
     const problems: { field: string; message: string }[] = [];
     let expectedVersion: number | undefined;
     if (body && typeof body === 'object' && !Array.isArray(body)) {
@@ -190,7 +288,13 @@ export class CoursesService {
     if (problems.length > 0 || !parsed.ok) throw ApiError.badRequest(problems);
     return {
       ...parsed.command,
-      metadata: { actor: actorOf(principal), now: new Date().toISOString(), correlationId, ...(expectedVersion !== undefined ? { expectedVersion } : {}) },
+      metadata: {
+        actor: actorOf(principal),
+        now: new Date().toISOString(),
+        correlationId,
+        commandId,
+        ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+      },
     } as CourseCommand;
   }
 
@@ -198,32 +302,67 @@ export class CoursesService {
     if (!COURSE_ID.test(courseId)) throw ApiError.notFound();
   }
 
-  private async requireDatabase(): Promise<void> {
-    if (!(await this.health.database())) throw ApiError.unavailable('The clinical record store');
+  /** 404 unless the course's record exists and belongs to one of the caller's sites. */
+  private async requireCourseAtSite(principal: Principal, courseId: string): Promise<void> {
+    const [started] = await this.readStream(courseId, 1, 1);
+    if (!started || !principal.sites.includes(String(started.data['siteId']))) throw ApiError.notFound();
   }
 
-  /** Fails fast (503) when either server is down, before anything is sent that could half-happen. */
-  private async requireDependencies(): Promise<void> {
-    const [database, temporal] = await Promise.all([this.health.database(), this.health.temporal()]);
-    if (!database) throw ApiError.unavailable('The clinical record store');
-    if (!temporal) throw ApiError.unavailable('The workflow service');
-  }
-
-  /** The workflow is gone but the course's stream exists: the course was closed. */
-  private async throwIfClosed(principal: Principal, courseId: string): Promise<void> {
-    const [first] = await this.eventStore.readStream(courseStreamId(courseId)).catch(() => []);
-    if (first && first.data['siteId'] === principal.siteId) {
-      throw new ApiError({ statusCode: 422, code: 'COURSE_CLOSED', message: 'This course of care is closed; nothing more can be recorded on it.' });
-    }
-  }
-
-  /** Runs a Temporal call under a deadline and maps its failures to the error contract. */
-  private async temporalCall<T>(call: () => Promise<T>): Promise<T> {
+  /** The events a command recorded (they carry its id), oldest first. */
+  private async recordedEvents(courseId: string, commandId: string): Promise<StoredEvent[]> {
     try {
-      return await this.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, call);
-    } catch (error) {
-      throw await this.mapTemporalError(error);
+      return await this.eventStore.readCommandEvents(courseStreamId(courseId), commandId);
+    } catch {
+      throw ApiError.unavailable('The clinical record store');
     }
+  }
+
+  private async answerFromRecord(courseId: string, recorded: StoredEvent[]): Promise<CommandResult> {
+    return { state: foldCourse(await this.readStream(courseId)), events: recorded.map(asRecorded) };
+  }
+
+  private async readStream(courseId: string, fromVersion = 1, toVersion = Number.MAX_SAFE_INTEGER): Promise<StoredEvent[]> {
+    try {
+      return await this.eventStore.readStream(courseStreamId(courseId), fromVersion, toVersion);
+    } catch {
+      throw ApiError.unavailable('The clinical record store');
+    }
+  }
+
+  /** The workflow is gone but the course's record exists: closed, or lost by Temporal. */
+  private async closedOrMissing(courseId: string): Promise<ApiError> {
+    const state = foldCourse(await this.readStream(courseId));
+    if (state.status === 'completed' || state.status === 'withdrawn') {
+      return new ApiError({ statusCode: 422, code: 'COURSE_CLOSED', message: 'This course of care is closed; nothing more can be recorded on it.' });
+    }
+    return ApiError.notFound();
+  }
+
+  /**
+   * Turns a failed Temporal call into the answer to give: a refusal (kept on the receipt, so a retry
+   * is answered the same), a pending outcome (202), or an error that claims nothing it cannot know.
+   */
+  private async settle(error: unknown, receipt: CommandReceipt | Omit<CommandReceipt, 'created'>, courseId: string, commandKey: string): Promise<unknown> {
+    const mapped = await this.mapTemporalError(error);
+    const statusUrl = commandStatusUrl(courseId, commandKey);
+    if (mapped instanceof OutcomeUnknown) {
+      if (!mapped.reachable) return ApiError.outcomeUnknown(commandKey, statusUrl);
+      return new PendingAnswer({
+        courseId,
+        commandId: commandKey,
+        status: 'pending',
+        message: 'The command was sent but its outcome is not known yet (for example, no worker is running). It is executed at most once; read its outcome at statusUrl, or retry with the same Idempotency-Key.',
+        statusUrl,
+      });
+    }
+    // A refusal is final for this command id; a failure of the course's record is not (an operator repairs it).
+    if (mapped instanceof ApiError && mapped.isRefusal && !mapped.body.code.startsWith('RECORD_')) await this.receipts.recordRefusal(receipt.scope, receipt.key, mapped.body).catch(() => undefined);
+    return mapped;
+  }
+
+  /** Runs a Temporal call under a deadline. */
+  private async temporalCall<T>(call: () => Promise<T>): Promise<T> {
+    return this.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, call);
   }
 
   private async mapTemporalError(error: unknown): Promise<unknown> {
@@ -231,27 +370,55 @@ export class CoursesService {
     if (error instanceof WorkflowUpdateFailedError) {
       const cause = error.cause;
       if (cause instanceof ApplicationFailure && cause.type === COMMAND_REJECTED_FAILURE && cause.details?.[0]) {
-        return rejectionToError(cause.details[0] as Rejection);
+        return refusal(rejectionToError(cause.details[0] as Rejection));
       }
-      return new ApiError({ statusCode: 500, code: 'INTERNAL_ERROR', message: 'The command failed unexpectedly; nothing was recorded.' });
+      // The workflow failed the command in a way it does not describe: nothing is known about its record.
+      return new ApiError({ statusCode: 500, code: 'INTERNAL_ERROR', message: 'The command failed unexpectedly. Read its outcome with its command id before repeating it.' });
     }
     if (error instanceof WorkflowNotFoundError) return ApiError.notFound();
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
       return new ApiError({ statusCode: 409, code: 'COURSE_ALREADY_STARTED', message: 'A course with this Idempotency-Key exists and is closed.' });
     }
-    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-      return new ApiError({
-        statusCode: 503,
-        code: 'SERVICE_UNAVAILABLE',
-        message: 'The command was not confirmed in time. Retry with the same Idempotency-Key to get its outcome.',
-        details: { retryable: true },
-      });
-    }
+    if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return new OutcomeUnknown(true);
     const name = (error as { name?: string })?.name ?? '';
     const transportFailure = ['TransportError', 'ServiceError', 'TimeoutError'].includes(name) || /connect|deadline|unavailable/i.test(String((error as Error)?.message));
-    if (transportFailure || isGrpcServiceError(error) || isGrpcServiceError((error as { cause?: unknown })?.cause) || !(await this.health.temporal())) {
-      return ApiError.unavailable('The workflow service');
+    if (transportFailure || isGrpcServiceError(error) || isGrpcServiceError((error as { cause?: unknown })?.cause)) {
+      // Deadline exceeded: the request reached the server. Anything else: it may or may not have.
+      const deadline = isGrpcServiceError(error) && error.code === GRPC_DEADLINE_EXCEEDED;
+      return new OutcomeUnknown(deadline);
     }
     return error;
   }
 }
+
+/** The 202 answer travels as a thrown value through `settle`'s callers, then becomes the response. */
+export class PendingAnswer extends Error {
+  constructor(readonly body: PendingCommand) {
+    super('pending');
+  }
+}
+
+const refusal = (error: ApiError): ApiError => {
+  error.isRefusal = true;
+  return error;
+};
+
+const notRecorded = (commandKey: string): CommandStatus => ({
+  commandId: commandKey,
+  status: 'not_recorded',
+  message: 'This command is not in the record and the workflow service holds no pending command with this id. Sending it again with the same Idempotency-Key executes it.',
+});
+
+const commandScope = (p: Principal, courseId: string): string => `commands|${p.id}|${p.siteId}|${courseId}`;
+const startScope = (p: Principal): string => `start|${p.id}|${p.siteId}`;
+
+const asRecorded = (e: StoredEvent): RecordedEvent => ({
+  eventId: e.eventId,
+  streamVersion: e.streamVersion,
+  globalPosition: e.globalPosition,
+  type: e.type,
+  schemaVersion: e.schemaVersion,
+  data: e.data,
+  metadata: e.metadata,
+  recordedAt: e.recordedAt,
+});

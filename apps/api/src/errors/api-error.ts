@@ -17,6 +17,9 @@ export type ErrorBody = {
 };
 
 export class ApiError extends HttpException {
+  /** A refusal of a command (by the protocol or the workflow): the same command id is answered with it again. */
+  isRefusal = false;
+
   constructor(readonly body: Omit<ErrorBody, 'correlationId'>) {
     super(body, body.statusCode);
   }
@@ -65,12 +68,28 @@ export class ApiError extends HttpException {
     return new ApiError({ statusCode: 404, code: 'COURSE_NOT_FOUND', message });
   }
 
+  /** A dependency is down. Claims nothing about a command's outcome: see {@link ApiError.outcomeUnknown}. */
   static unavailable(what: string): ApiError {
     return new ApiError({
       statusCode: 503,
       code: 'SERVICE_UNAVAILABLE',
-      message: `${what} is unavailable right now; nothing was recorded. Please retry shortly.`,
+      message: `${what} is unavailable right now. Please retry shortly.`,
       details: { retryable: true },
+    });
+  }
+
+  /**
+   * A command may have reached the workflow service but its outcome is unknown. Retrying with the same
+   * command id completes that command; it never records it twice.
+   */
+  static outcomeUnknown(commandId: string, statusUrl: string): ApiError {
+    return new ApiError({
+      statusCode: 503,
+      code: 'SERVICE_UNAVAILABLE',
+      message:
+        'The workflow service could not be reached, so the outcome of this command is not known. ' +
+        'Retry with the header Idempotency-Key set to the command id: it completes this command and never records it twice.',
+      details: { retryable: true, commandId, statusUrl },
     });
   }
 }

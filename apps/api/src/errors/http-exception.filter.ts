@@ -41,6 +41,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return { statusCode: 400, code: 'INVALID_REQUEST', message: 'The request body is not valid JSON.' };
     }
     if (status === 413) return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' };
-    return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Something went wrong on our side; nothing was recorded.' };
+    if (status === 415) return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body must be JSON in UTF-8.' };
+    if (status === 400 && (exception as { type?: string }).type === 'encoding.invalid') {
+      return { statusCode: 400, code: 'INVALID_REQUEST', message: 'The request body is not valid UTF-8.' };
+    }
+    // No claim about what was recorded: a command's outcome is read with its Command-Id.
+    return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.' };
   }
 }

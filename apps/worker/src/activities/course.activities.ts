@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure } from '@temporalio/activity';
 import { NOTIFIABLE_EVENT_TYPES, type AppendEventsInput, type CourseActivities, type NotifyInput, type RecordedEvent } from '@care/contracts';
 import { StreamVersionConflictError, type EventStore, type NotificationOutbox } from '@care/event-store';
 
@@ -43,8 +43,39 @@ const storeEvents = async (deps: Deps, input: AppendEventsInput): Promise<Record
       // cannot help and must not overwrite anything: stop loudly for an operator.
       throw ApplicationFailure.create({ type: 'StreamVersionConflict', message: error.message, nonRetryable: true });
     }
-    throw error;
+    throw asRecordFailure(error, activityInfo().attempt);
   }
+};
+
+// SQLSTATE classes that pass: connection (08), resources (53), operator intervention such as a
+// restart (57), rollbacks such as deadlocks (40), locks (55), system I/O (58).
+const TRANSIENT_SQLSTATE_CLASSES = ['08', '40', '53', '55', '57', '58'];
+/** An error of unknown kind is retried this many times before it counts as permanent. */
+const UNKNOWN_FAILURE_ATTEMPTS = 5;
+
+/**
+ * Decides whether retrying an append can help. PostgreSQL down or restarting: retry (for as long as it
+ * takes). PostgreSQL refusing the rows (a data, integrity or permission error): retrying writes the
+ * same refusal, so it is raised as non-retryable and the course stops loudly. The message names only
+ * the SQLSTATE: the server's own message may quote the clinical text it refused.
+ */
+export const asRecordFailure = (error: unknown, attempt: number): unknown => {
+  const code = (error as { code?: unknown })?.code;
+  const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null;
+  if (sqlState && !TRANSIENT_SQLSTATE_CLASSES.includes(sqlState.slice(0, 2))) {
+    return ApplicationFailure.create({ type: 'RecordRefused', message: `the event store refused the append (SQLSTATE ${sqlState})`, nonRetryable: true });
+  }
+  // ECONNREFUSED, ETIMEDOUT, ...; the driver's and pool's own connection errors carry no code.
+  const networkError =
+    (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || /connect|connection|terminat|timeout|timed out|socket|shut ?down/i.test(String((error as Error)?.message));
+  if (!sqlState && !networkError && attempt >= UNKNOWN_FAILURE_ATTEMPTS) {
+    return ApplicationFailure.create({
+      type: 'RecordRefused',
+      message: `the append kept failing (${(error as Error)?.name ?? 'unknown error'}, ${attempt} attempts)`,
+      nonRetryable: true,
+    });
+  }
+  return error;
 };
 
 const recordNotifications = (deps: Deps, input: NotifyInput): Promise<number> => {

@@ -4,6 +4,7 @@ import { CreateAuditLedger1764200000000 } from './1764200000000-create-audit-led
 import { CreateProjections1764200000001 } from './1764200000001-create-projections';
 import { CreateDatabaseRoles1764200000002 } from './1764200000002-create-database-roles';
 import { CreateNotificationOutbox1764210000000 } from './1764210000000-create-notification-outbox';
+import { CreateCommandReceipts1764300000000 } from './1764300000000-create-command-receipts';
 
 /** Every migration, in order. Listed explicitly so the compiled app never depends on file globs. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CreateProjections1764200000001,
   CreateDatabaseRoles1764200000002,
   CreateNotificationOutbox1764210000000,
+  CreateCommandReceipts1764300000000,
 ];
