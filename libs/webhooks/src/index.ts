@@ -1,0 +1,6 @@
+export * from './classify-response';
+export * from './deliver';
+export * from './retry-schedule';
+export * from './secrets';
+export * from './signing';
+export * from './ssrf-guard';
