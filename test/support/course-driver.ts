@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import { COURSE_WORKFLOW_TYPE, courseWorkflowId, submitCommandUpdate, type CommandResult } from '@care/contracts';
@@ -109,13 +110,20 @@ export class CourseDriver {
   async send(command: CourseCommand): Promise<CommandResult> {
     await this.advanceTo(command.metadata.now);
     const data = shifted(command.data, this.shiftMs!) as Record<string, unknown>;
-    const withCourse = { ...command, data: command.type === 'StartCourse' ? { ...data, courseId: this.courseId } : data } as CourseCommand;
+    // Every command carries an id, as the API sends it: the Update id and the events' commandId.
+    const commandId = command.type === 'StartCourse' ? 'start-course' : `cmd-${randomUUID()}`;
+    const withCourse = {
+      ...command,
+      data: command.type === 'StartCourse' ? { ...data, courseId: this.courseId } : data,
+      metadata: { ...command.metadata, commandId },
+    } as CourseCommand;
     // The first command starts the workflow (update-with-start, as POST /courses does); the rest are
     // plain Updates, as POST /courses/:id/commands sends them.
     const call = this.handle
-      ? this.handle.executeUpdate(submitCommandUpdate, { args: [withCourse] })
+      ? this.handle.executeUpdate(submitCommandUpdate, { args: [withCourse], updateId: commandId })
       : this.client.workflow.executeUpdateWithStart(submitCommandUpdate, {
           args: [withCourse],
+          updateId: commandId,
           startWorkflowOperation: new WithStartWorkflowOperation(COURSE_WORKFLOW_TYPE, {
             workflowId: courseWorkflowId(this.courseId),
             taskQueue: this.taskQueue,

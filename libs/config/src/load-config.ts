@@ -44,6 +44,8 @@ export type AppConfig = {
   };
   /** Part 11 e-signatures: how recent the signer's last authentication must be. */
   signatures: { maxAuthAgeMinutes: number };
+  /** How long a command's caller waits for its outcome before being answered 202 (pending). */
+  commands: { answerTimeoutMs: number };
   /** Temporal payload encryption (AES-256-GCM). */
   payloadCodec: {
     /** JSON file `{"current": "<key id>", "keys": {"<key id>": "<base64 32 bytes>", ...}}`. */
@@ -203,6 +205,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
       algorithms,
     },
     signatures: { maxAuthAgeMinutes: int('SIGNATURE_MAX_AUTH_AGE_MINUTES', 5, 1, 60) },
+    commands: { answerTimeoutMs: int('COMMAND_ANSWER_TIMEOUT_MS', 30000, 1000, 120000) },
     payloadCodec: { keysFile: codecKeys, generateKeys: codecKeys === defaultCodecKeys },
     corsOrigins,
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),

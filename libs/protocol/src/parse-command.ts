@@ -104,6 +104,11 @@ const COMMAND_SCHEMAS: Record<CourseCommandType, Record<string, FieldSpec>> = {
   RecordDueDateNotice: { notice: oneOf(DUE_NOTICES), dueKey: text(400), dueAt: datetime() },
 };
 
+/** The free-text and identifier fields of each command (what a person or system types in). */
+export const COMMAND_TEXT_FIELDS: Readonly<Record<CourseCommandType, readonly string[]>> = Object.fromEntries(
+  Object.entries(COMMAND_SCHEMAS).map(([type, fields]) => [type, Object.keys(fields).filter((name) => fields[name]!.kind === 'string')]),
+) as unknown as Record<CourseCommandType, readonly string[]>;
+
 /** Every command type, in the order above. */
 export const COMMAND_TYPES = Object.keys(COMMAND_SCHEMAS) as CourseCommandType[];
 /** Commands only the course workflow issues (role `system`); never accepted over HTTP. */

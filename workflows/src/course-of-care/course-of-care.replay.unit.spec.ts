@@ -11,6 +11,11 @@ try {
 }
 
 const HISTORIES = path.join(__dirname, 'histories');
+/**
+ * Histories captured by earlier workflow code (before the patches named by the folder), kept so that
+ * courses started then, and still running, are proven to replay on today's code.
+ */
+const EARLIER = ['before-command-ids'].map((dir) => path.join(HISTORIES, dir));
 
 /**
  * Determinism guard, no server needed: the saved histories of representative courses (a full course, a
@@ -20,16 +25,18 @@ const HISTORIES = path.join(__dirname, 'histories');
  */
 describe('replay of saved course histories', () => {
   const files = fs.readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
+  const earlier = EARLIER.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(path.basename(dir), f)));
 
   it('has a history for each representative course', () => {
     const scenarios = new Set(files.map((f) => f.split('.')[0]));
     expect([...scenarios].sort()).toEqual(['continue-as-new', 'full-course-esketamine', 'sae-hold-and-clearance', 'withdrawal-during-dosing']);
     expect(files.some((f) => f.includes('dosing-session'))).toBe(true);
+    expect(earlier.length).toBeGreaterThan(0);
   });
 
   it('replays every saved history without a determinism error', async () => {
     const workflowBundle = await bundleCourseWorkflows();
-    const histories = files.map((file) => ({
+    const histories = [...files, ...earlier].map((file) => ({
       workflowId: file,
       history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))),
     }));
@@ -40,6 +47,6 @@ describe('replay of saved course histories', () => {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);
-    expect(replayed).toBe(files.length);
+    expect(replayed).toBe(files.length + earlier.length);
   }, 60_000);
 });

@@ -45,8 +45,6 @@ const COURSE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const COMMAND_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
 // StartCourse has its own route; system commands come only from the course workflow itself.
 const STAFF_COMMANDS = COMMAND_TYPES.filter((t) => t !== 'StartCourse' && !SYSTEM_COMMAND_TYPES.includes(t));
-// How long a caller waits for a command to be decided and recorded before it is told the outcome is pending.
-const COMMAND_DEADLINE_MS = 30_000;
 // How long GET .../commands/:id waits for a command still in flight.
 const STATUS_POLL_MS = 2_000;
 /** The Update id of the start of every course (one per workflow). */
@@ -362,7 +360,7 @@ export class CoursesService {
 
   /** Runs a Temporal call under a deadline. */
   private async temporalCall<T>(call: () => Promise<T>): Promise<T> {
-    return this.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, call);
+    return this.connection.withDeadline(Date.now() + this.config.commands.answerTimeoutMs, call);
   }
 
   private async mapTemporalError(error: unknown): Promise<unknown> {
