@@ -19,7 +19,10 @@ describe('route x role x site matrix', () => {
   let stack: TestStack;
   let courseId: string;
   let eventId: string;
-  const OWN = 'site-a';
+  let sourceId: string;
+  let subscriptionId: string;
+  // A site of its own: its subscriptions must match no other suite's courses.
+  const OWN = 'site-matrix';
   const OTHER = 'site-b';
 
   // What a permitted caller gets on each route, for a token of the course's site or of another one.
@@ -46,6 +49,24 @@ describe('route x role x site matrix', () => {
     'GET /audit/projections': () => ({ status: 200 }),
     // Failed logins (site "none") and the token's sites' refusals; never another site's.
     'GET /audit/denials': (site) => ({ status: 200, check: (b) => expect(b.entries.every((e: any) => ['none', site === 'own' ? OWN : OTHER].includes(e.actor.siteId))).toBe(true) }),
+    // Inbound webhooks need no token but a signature: an unknown source is 401 for everyone.
+    'POST /webhooks/:sourceId': () => ({ status: 401, check: (b) => expect(b.code).toBe('UNAUTHENTICATED') }),
+    'GET /integrations/event-types': () => ({ status: 200, check: (b) => expect(b.inbound.length).toBeGreaterThan(0) }),
+    // Admins manage the integrations of their own site only.
+    'POST /integrations/sources': (site) => (site === 'own' ? { status: 201 } : { status: 403 }),
+    'GET /integrations/sources': (site) => ({ status: 200, check: (b) => expect(b.sources.every((x: any) => x.siteId === (site === 'own' ? OWN : OTHER))).toBe(true) }),
+    'POST /integrations/sources/:sourceId/rotate-secret': (site) => (site === 'own' ? { status: 200 } : { status: 404 }),
+    'POST /integrations/subscriptions': (site) => (site === 'own' ? { status: 201 } : { status: 403 }),
+    'GET /integrations/subscriptions': (site) => ({ status: 200, check: (b) => expect(b.subscriptions.every((x: any) => x.siteId === (site === 'own' ? OWN : OTHER))).toBe(true) }),
+    'GET /integrations/subscriptions/:subscriptionId': (site) => (site === 'own' ? { status: 200 } : { status: 404 }),
+    'PATCH /integrations/subscriptions/:subscriptionId': (site) => (site === 'own' ? { status: 200 } : { status: 404 }),
+    'POST /integrations/subscriptions/:subscriptionId/rotate-secret': (site) => (site === 'own' ? { status: 200 } : { status: 404 }),
+    'POST /integrations/subscriptions/:subscriptionId/recover': (site) => (site === 'own' ? { status: 200 } : { status: 404 }),
+    'GET /integrations/subscriptions/:subscriptionId/deliveries': (site) => (site === 'own' ? { status: 200 } : { status: 404 }),
+    // No relay runs in this suite, so there is no delivery to read: unknown ids are 404 for every site.
+    'GET /integrations/deliveries/:deliveryId': () => ({ status: 404 }),
+    'GET /integrations/events/:eventId/deliveries': () => ({ status: 200, check: (b) => expect(b.deliveries).toEqual([]) }),
+    'POST /integrations/deliveries/:deliveryId/redeliver': () => ({ status: 404 }),
     'POST /codec/encode': () => ({ status: 200 }),
     'POST /codec/decode': () => ({ status: 200 }),
     'GET /health/live': () => ({ status: 200 }),
@@ -54,11 +75,21 @@ describe('route x role x site matrix', () => {
 
   const request = (route: string): { method: string; path: string; body?: unknown } => {
     const [method, template] = route.split(' ') as [string, string];
-    const path = template.replace(':courseId', courseId).replace(':eventId', eventId).replace(':commandId', 'matrix-never-sent');
+    const path = template
+      .replace(':courseId', courseId)
+      .replace(':eventId', eventId)
+      .replace(':commandId', 'matrix-never-sent')
+      .replace(':sourceId', sourceId)
+      .replace(':subscriptionId', subscriptionId)
+      .replace(':deliveryId', `dlv_${'0'.repeat(32)}`);
     const query: Record<string, string> = { 'GET /audit/events': `?courseId=${courseId}`, 'GET /audit/export': `?courseId=${courseId}` };
     const bodies: Record<string, unknown> = {
       'POST /courses': { patientRef: 'P-MATRIX', siteId: OWN, protocolId: 'mdma-at-ptsd' },
       'POST /courses/:courseId/commands': { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: '2026-01-05T08:30:00Z' }, expectedVersion: 99 },
+      'POST /integrations/sources': { name: 'Matrix source', siteId: OWN },
+      'POST /integrations/subscriptions': { url: 'https://hooks.example.org/matrix', siteId: OWN, eventTypes: ['course.started'] },
+      'PATCH /integrations/subscriptions/:subscriptionId': { description: 'matrix' },
+      'POST /integrations/subscriptions/:subscriptionId/recover': { since: '2026-01-01T00:00:00Z' },
       'POST /codec/encode': { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('{}').toString('base64') }] },
       'POST /codec/decode': { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('{}').toString('base64') }] },
     };
@@ -74,6 +105,12 @@ describe('route x role x site matrix', () => {
     expect(started.status).toBe(201);
     courseId = started.body.courseId;
     eventId = started.body.events[0].eventId;
+    const admin = await stack.token({ sub: 'u-matrix-admin', role: 'admin', site: OWN });
+    sourceId = (await http(stack.baseUrl, 'POST', '/integrations/sources', { token: admin, body: { name: 'Matrix', siteId: OWN } })).body.sourceId;
+    subscriptionId = (
+      await http(stack.baseUrl, 'POST', '/integrations/subscriptions', { token: admin, body: { url: 'https://hooks.example.org/m', siteId: OWN, eventTypes: ['course.started'] } })
+    ).body.subscriptionId;
+    expect([sourceId, subscriptionId].every((id) => /^[0-9a-f-]{36}$/.test(id))).toBe(true);
     expect(eventId).toMatch(/^[0-9a-f-]{36}$/);
     // Audit reads stop at the xmin-safe horizon: with other suites' transactions open on the same
     // database, the new course may take a moment to show there. Wait for it before walking the matrix.

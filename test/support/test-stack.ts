@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '@care/config';
-import { AesGcmPayloadCodec, loadPayloadKeyring, temporalDataConverter } from '@care/crypto';
+import { AesGcmPayloadCodec, loadPayloadKeyring, SecretBox, temporalDataConverter } from '@care/crypto';
 import { createDataSource, EventStore, NotificationOutbox, runMigrations } from '@care/event-store';
 import { createApp } from '../../apps/api/src/create-app';
+import { IntegrationsStore, parseAllowedNetworks } from '@care/webhooks';
 import { createCourseActivities } from '../../apps/worker/src/activities/course.activities';
+import { createWebhookActivities } from '../../apps/worker/src/webhooks/webhook-delivery.activities';
+import { WebhookRelay } from '../../apps/worker/src/webhooks/webhook-relay';
 import { createCourseWorker } from '../../apps/worker/src/create-worker';
 import { bundleCourseWorkflows } from '../../apps/worker/src/workflow-bundle';
 import { createTestSigner, type TokenClaims } from './dev-keys';
@@ -36,7 +40,16 @@ try {
  * The real stack for one test file: migrations on the suite's PostgreSQL, a worker on a task queue of
  * its own on the suite's Temporal dev server, and the API listening on a free port.
  */
-export const startTestStack = async (options: { env?: Record<string, string> } = {}): Promise<TestStack> => {
+export const startTestStack = async (
+  options: {
+    env?: Record<string, string>;
+    /**
+     * Run the webhook relay (events -> deliveries -> workflows). Its checkpoint is shared by the whole
+     * database, so only one suite at a time may run it (the webhook suite).
+     */
+    webhookRelay?: boolean;
+  } = {},
+): Promise<TestStack> => {
   const workDir = process.env['CARE_TEST_WORK_DIR'] ?? path.join(process.cwd(), 'tmp');
   const keysDir = path.join(workDir, `keys-${randomUUID()}`);
   const issuer = 'care-test-issuer';
@@ -66,19 +79,53 @@ export const startTestStack = async (options: { env?: Record<string, string> } =
   let worker: Worker | null = null;
   let running: Promise<void> | null = null;
   let connection: NativeConnection | null = null;
+  let relayTimer: NodeJS.Timeout | null = null;
+  let relayRound: Promise<unknown> = Promise.resolve();
+  const box = SecretBox.fromKeyFile(config.payloadCodec);
   const startWorker = async () => {
     connection = await NativeConnection.connect({ address: config.temporal.address });
     worker = await createCourseWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createCourseActivities({ eventStore: new EventStore(db), outbox: new NotificationOutbox(db) }),
+      activities: {
+        ...createCourseActivities({ eventStore: new EventStore(db), outbox: new NotificationOutbox(db) }),
+        ...createWebhookActivities({
+          store: new IntegrationsStore(db, box),
+          allowedNetworks: parseAllowedNetworks(config.webhooks.allowedNetworks),
+          ...(config.webhooks.retryScheduleSeconds ? { scheduleSeconds: config.webhooks.retryScheduleSeconds } : {}),
+          timeoutMs: config.webhooks.timeoutMs,
+          disableAfterMs: config.webhooks.disableAfterHours * 3_600_000,
+        }),
+      },
       workflowBundle,
       dataConverter: temporalDataConverter(codec),
     });
     running = worker.run();
+    if (options.webhookRelay) {
+      const relay = new WebhookRelay({
+        db,
+        box,
+        client: new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(codec) }),
+        taskQueue: config.temporal.taskQueue,
+        ...(config.webhooks.retryScheduleSeconds ? { scheduleSeconds: config.webhooks.retryScheduleSeconds } : {}),
+        attemptTimeoutMs: config.webhooks.timeoutMs,
+      });
+      const tick = () => {
+        relayRound = relay
+          .runOnce()
+          .catch(() => undefined)
+          .finally(() => {
+            if (relayTimer) relayTimer = setTimeout(tick, 200);
+          });
+      };
+      relayTimer = setTimeout(tick, 0);
+    }
   };
   const stopWorker = async () => {
+    if (relayTimer) clearTimeout(relayTimer);
+    relayTimer = null;
+    await relayRound;
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await connection?.close();

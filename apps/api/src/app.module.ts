@@ -13,6 +13,10 @@ import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { HealthController } from './health/health.controller';
 import { DependencyHealth } from './infrastructure/dependency-health';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { InboundWebhooksService } from './integrations/inbound-webhooks.service';
+import { IntegrationsController } from './integrations/integrations.controller';
+import { IntegrationsService } from './integrations/integrations.service';
+import { WebhooksController } from './integrations/webhooks.controller';
 
 @Module({})
 export class AppModule {
@@ -20,13 +24,15 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [InfrastructureModule.forRoot(config), AuditModule, DiscoveryModule],
-      controllers: [HealthController, CoursesController, CodecController],
+      controllers: [HealthController, CoursesController, CodecController, IntegrationsController, WebhooksController],
       providers: [
         CodecService,
         TokenVerifier,
         DependencyHealth,
         CommandReceipts,
         CoursesService,
+        IntegrationsService,
+        InboundWebhooksService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],

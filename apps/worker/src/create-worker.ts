@@ -1,12 +1,12 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import type { CourseActivities } from '@care/contracts';
+import type { CourseActivities, WebhookActivities } from '@care/contracts';
 
 export type CourseWorkerOptions = {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: CourseActivities;
+  activities: CourseActivities & WebhookActivities;
   workflowBundle: { code: string };
   /**
    * Encrypting data converter (`temporalDataConverter` of `@care/crypto`). Optional only so that test
@@ -15,7 +15,7 @@ export type CourseWorkerOptions = {
   dataConverter?: DataConverter;
 };
 
-/** The course-of-care worker: workflows from the bundle, activities from their factory. */
+/** The worker: course, dosing-session and webhook-delivery workflows from the bundle, their activities from the factories. */
 export const createCourseWorker = (options: CourseWorkerOptions): Promise<Worker> =>
   Worker.create({
     connection: options.connection,

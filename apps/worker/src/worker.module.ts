@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '@care/config';
-import { createPayloadCodec, temporalDataConverter } from '@care/crypto';
+import { createPayloadCodec, SecretBox, temporalDataConverter } from '@care/crypto';
 import { createDataSource, EventStore, NotificationOutbox, runMigrations } from '@care/event-store';
 import type { DataSource } from 'typeorm';
 import { createCourseActivities } from './activities/course.activities';
 import { createCourseWorker } from './create-worker';
+import { createWebhookActivities } from './webhooks/webhook-delivery.activities';
+import { IntegrationsStore, parseAllowedNetworks } from '@care/webhooks';
 import { RecordKeepingModule } from './record-keeping.module';
 import { loadCourseWorkflows } from './workflow-bundle';
 
@@ -24,6 +26,7 @@ export class CourseWorkerService implements OnApplicationBootstrap, OnApplicatio
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(EventStore) private readonly eventStore: EventStore,
     @Inject(NotificationOutbox) private readonly outbox: NotificationOutbox,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -32,7 +35,16 @@ export class CourseWorkerService implements OnApplicationBootstrap, OnApplicatio
       connection: this.connection,
       namespace: this.config.temporal.namespace,
       taskQueue: this.config.temporal.taskQueue,
-      activities: createCourseActivities({ eventStore: this.eventStore, outbox: this.outbox }),
+      activities: {
+        ...createCourseActivities({ eventStore: this.eventStore, outbox: this.outbox }),
+        ...createWebhookActivities({
+          store: new IntegrationsStore(this.dataSource, SecretBox.fromKeyFile(this.config.payloadCodec)),
+          allowedNetworks: parseAllowedNetworks(this.config.webhooks.allowedNetworks),
+          ...(this.config.webhooks.retryScheduleSeconds ? { scheduleSeconds: this.config.webhooks.retryScheduleSeconds } : {}),
+          timeoutMs: this.config.webhooks.timeoutMs,
+          disableAfterMs: this.config.webhooks.disableAfterHours * 3_600_000,
+        }),
+      },
       workflowBundle: await loadCourseWorkflows(),
       // Payloads and failure messages leave the worker encrypted (no clinical value in Temporal's history).
       dataConverter: temporalDataConverter(createPayloadCodec(this.config.payloadCodec)),

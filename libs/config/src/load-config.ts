@@ -46,6 +46,18 @@ export type AppConfig = {
   signatures: { maxAuthAgeMinutes: number };
   /** How long a command's caller waits for its outcome before being answered 202 (pending). */
   commands: { answerTimeoutMs: number };
+  /** Outbound webhooks. */
+  webhooks: {
+    /** CIDR list of private networks deliveries may reach anyway (tests, the embedded default); raw, parsed by @care/webhooks. */
+    allowedNetworks: string;
+    /** Seconds before each attempt (the first is 0); null: the Standard Webhooks schedule (about 3 days). */
+    retryScheduleSeconds: number[] | null;
+    /** An endpoint failing for this long is disabled. */
+    disableAfterHours: number;
+    timeoutMs: number;
+    /** Whether this worker runs the relay (events -> deliveries); every replica may, they serialise on its checkpoint. */
+    relayEnabled: boolean;
+  };
   /** Temporal payload encryption (AES-256-GCM). */
   payloadCodec: {
     /** JSON file `{"current": "<key id>", "keys": {"<key id>": "<base64 32 bytes>", ...}}`. */
@@ -169,6 +181,17 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     if (origin === '*' || !/^https?:\/\/[^\s/]+$/.test(origin)) problems.push(`CORS_ALLOWED_ORIGINS must list origins such as https://ui.example.org (no "*"), got "${origin}"`);
   }
 
+  const scheduleRaw = env['WEBHOOK_RETRY_SCHEDULE_SECONDS']?.trim();
+  let retryScheduleSeconds: number[] | null = null;
+  if (scheduleRaw) {
+    retryScheduleSeconds = scheduleRaw.split(',').map((v) => Number(v.trim()));
+    if (retryScheduleSeconds.length < 1 || retryScheduleSeconds.length > 20 || retryScheduleSeconds.some((v) => !Number.isFinite(v) || v < 0) || retryScheduleSeconds[0] !== 0) {
+      problems.push(`WEBHOOK_RETRY_SCHEDULE_SECONDS must be 1-20 comma-separated seconds starting with 0, got "${scheduleRaw}"`);
+    }
+  }
+  const allowedNetworks = str('WEBHOOK_ALLOWED_NETWORKS', '');
+  if (allowedNetworks && !/^[0-9A-Fa-f:./,\s]+$/.test(allowedNetworks)) problems.push(`WEBHOOK_ALLOWED_NETWORKS must be a comma-separated CIDR list, got "${allowedNetworks}"`);
+
   const config: AppConfig = {
     dataDir,
     http: {
@@ -206,6 +229,13 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     },
     signatures: { maxAuthAgeMinutes: int('SIGNATURE_MAX_AUTH_AGE_MINUTES', 5, 1, 60) },
     commands: { answerTimeoutMs: int('COMMAND_ANSWER_TIMEOUT_MS', 30000, 1000, 120000) },
+    webhooks: {
+      allowedNetworks,
+      retryScheduleSeconds,
+      disableAfterHours: int('WEBHOOK_DISABLE_AFTER_HOURS', 120, 1, 24 * 365),
+      timeoutMs: int('WEBHOOK_TIMEOUT_MS', 15000, 100, 60000),
+      relayEnabled: str('WEBHOOK_RELAY', 'on') !== 'off',
+    },
     payloadCodec: { keysFile: codecKeys, generateKeys: codecKeys === defaultCodecKeys },
     corsOrigins,
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),

@@ -3,3 +3,4 @@ export * from './course-workflow';
 export * from './dosing-session';
 export * from './search-attributes';
 export { default as SEARCH_ATTRIBUTE_TYPES } from './search-attributes.json';
+export * from './webhook-delivery';

@@ -53,7 +53,7 @@ const dosed = given(...mdmaPrepared(), ...mdmaDosingStart('dosing-1', 28, 80));
 
 describe('shared preconditions', () => {
   it('starts a course and pins the protocol version', () => {
-    expect(accepted(initialState(), start(MDMA))).toMatchObject([{ type: 'CourseStarted', schemaVersion: 1, data: { protocolVersion: 1 } }]);
+    expect(accepted(initialState(), start(MDMA))).toMatchObject([{ type: 'CourseStarted', schemaVersion: 1, data: { protocolVersion: 2 } }]);
     refused(started, start(MDMA), 'COURSE_ALREADY_STARTED');
   });
 

@@ -4,6 +4,7 @@ export * from './command';
 export * from './course.decider';
 export * from './definitions/esketamine-monitored.v1';
 export * from './definitions/mdma-at-ptsd.v1';
+export * from './definitions/mdma-at-ptsd.v2';
 export * from './definitions/protocol-definition';
 export * from './definitions/registry';
 export * from './definitions/validate-protocol';

@@ -109,6 +109,37 @@ export const COMMAND_TEXT_FIELDS: Readonly<Record<CourseCommandType, readonly st
   Object.entries(COMMAND_SCHEMAS).map(([type, fields]) => [type, Object.keys(fields).filter((name) => fields[name]!.kind === 'string')]),
 ) as unknown as Record<CourseCommandType, readonly string[]>;
 
+/** A JSON Schema (2020-12) of one command's `data`, from the same field specs the parser checks. */
+export const commandDataJsonSchema = (type: CourseCommandType): Record<string, unknown> => {
+  const fields = COMMAND_SCHEMAS[type];
+  const property = (spec: FieldSpec): Record<string, unknown> => {
+    switch (spec.kind) {
+      case 'string':
+        return { type: 'string', minLength: 1, maxLength: spec.maxLength, ...(spec.pattern ? { pattern: spec.pattern.source } : {}) };
+      case 'datetime':
+        return { type: 'string', format: 'date-time', description: 'UTC, e.g. 2026-01-31T14:05:00Z' };
+      case 'number':
+        return { type: spec.integer ? 'integer' : 'number', minimum: spec.min, maximum: spec.max, ...(spec.unit ? { description: `in ${spec.unit}` } : {}) };
+      case 'boolean':
+        return { type: 'boolean' };
+      case 'enum':
+        return { type: 'string', enum: [...spec.options] };
+      case 'values':
+        return { type: 'object', maxProperties: 100, additionalProperties: { type: ['string', 'number', 'boolean'] } };
+      case 'signature':
+        return { type: 'object', properties: { meaning: { type: 'string', maxLength: 64 } }, required: ['meaning'], additionalProperties: false };
+    }
+  };
+  return {
+    type: 'object',
+    properties: Object.fromEntries(Object.entries(fields).map(([name, spec]) => [name, property(spec)])),
+    required: Object.entries(fields)
+      .filter(([, spec]) => spec.required)
+      .map(([name]) => name),
+    additionalProperties: false,
+  };
+};
+
 /** Every command type, in the order above. */
 export const COMMAND_TYPES = Object.keys(COMMAND_SCHEMAS) as CourseCommandType[];
 /** Commands only the course workflow issues (role `system`); never accepted over HTTP. */

@@ -4,3 +4,5 @@ export * from './retry-schedule';
 export * from './secrets';
 export * from './signing';
 export * from './ssrf-guard';
+export * from './catalogue';
+export * from './store/integrations-store';

@@ -10,6 +10,7 @@ import { AuditService } from './audit.service';
 const LOGGED_ROUTES: Record<string, string> = {
   '/courses/:courseId': 'course',
   '/courses/:courseId/events': 'course-events',
+  '/courses/:courseId/commands/:commandId': 'course-command',
 };
 
 /** The site of the course in a course answer (state, or the events' CourseStarted). */

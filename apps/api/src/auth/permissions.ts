@@ -20,6 +20,9 @@ export const PERMISSIONS = {
   'audit:operations': ['auditor', 'admin'],
   'audit:security': ['auditor', 'admin'],
   'codec:use': ['auditor', 'admin'],
+  'integrations:manage': ['admin'],
+  'integrations:read': ['admin', 'auditor'],
+  'integrations:catalogue': ['coordinator', 'therapist', 'physician', 'integration', 'auditor', 'admin'],
 } as const satisfies Record<string, readonly TokenRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -50,6 +53,22 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, Permission | typeof PUBL
   'GET /audit/denials': 'audit:security',
   'POST /codec/encode': 'codec:use',
   'POST /codec/decode': 'codec:use',
+  // Authenticated by the webhook's own signature (Standard Webhooks), checked by the handler.
+  'POST /webhooks/:sourceId': PUBLIC,
+  'GET /integrations/event-types': 'integrations:catalogue',
+  'POST /integrations/sources': 'integrations:manage',
+  'GET /integrations/sources': 'integrations:manage',
+  'POST /integrations/sources/:sourceId/rotate-secret': 'integrations:manage',
+  'POST /integrations/subscriptions': 'integrations:manage',
+  'GET /integrations/subscriptions': 'integrations:manage',
+  'GET /integrations/subscriptions/:subscriptionId': 'integrations:manage',
+  'PATCH /integrations/subscriptions/:subscriptionId': 'integrations:manage',
+  'POST /integrations/subscriptions/:subscriptionId/rotate-secret': 'integrations:manage',
+  'POST /integrations/subscriptions/:subscriptionId/recover': 'integrations:manage',
+  'GET /integrations/subscriptions/:subscriptionId/deliveries': 'integrations:read',
+  'GET /integrations/deliveries/:deliveryId': 'integrations:read',
+  'GET /integrations/events/:eventId/deliveries': 'integrations:read',
+  'POST /integrations/deliveries/:deliveryId/redeliver': 'integrations:manage',
 };
 
 /** `METHOD /path` of a request's matched route. */

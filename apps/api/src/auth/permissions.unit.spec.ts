@@ -36,8 +36,8 @@ describe('permission table', () => {
     expect(Object.keys(ROUTE_PERMISSIONS).sort()).toEqual([...new Set(listRoutes(app))].sort());
   });
 
-  it('only public health probes need no token, and every permission is granted to some role', () => {
-    expect(Object.entries(ROUTE_PERMISSIONS).filter(([, p]) => p === PUBLIC).map(([r]) => r)).toEqual(['GET /health/live', 'GET /health/ready']);
+  it('only health probes and signed inbound webhooks need no token, and every permission is granted to some role', () => {
+    expect(Object.entries(ROUTE_PERMISSIONS).filter(([, p]) => p === PUBLIC).map(([r]) => r)).toEqual(['GET /health/live', 'GET /health/ready', 'POST /webhooks/:sourceId']);
     for (const roles of Object.values(PERMISSIONS)) expect(roles.length).toBeGreaterThan(0);
   });
 

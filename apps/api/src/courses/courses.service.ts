@@ -169,7 +169,7 @@ export class CoursesService {
     // The site check runs on every request, a retry included, before anything is answered.
     await this.requireCourseAtSite(principal, courseId);
     const receipt = await this.receipts.claim({ scope, key: commandKey, commandId, courseId, body });
-    if (receipt.refusal) throw new ApiError(receipt.refusal);
+    if (receipt.refusal) throw refusal(new ApiError(receipt.refusal));
     if (!receipt.created) {
       const recorded = await this.recordedEvents(courseId, commandId);
       if (recorded.length > 0) return { status: 200, body: await this.answerFromRecord(courseId, recorded) };

@@ -3,8 +3,11 @@ import type { DataSource } from 'typeorm';
 /** One read of clinical or audit data: who (id, printed name, role, site), what, and the outcome. */
 export type AccessEntry = {
   actor: { id: string; name: string; role: string; siteId: string };
-  /** `authenticate`, `access`, `sign`: refused attempts (outcome `denied`), recorded by the API. */
-  action: 'read' | 'export' | 'verify' | 'proof' | 'authenticate' | 'access' | 'sign';
+  /**
+   * `authenticate`, `access`, `sign`: refused attempts (outcome `denied`), recorded by the API.
+   * `manage`: an admin's change to integrations (a source, a subscription, a secret rotation, a redelivery).
+   */
+  action: 'read' | 'export' | 'verify' | 'proof' | 'authenticate' | 'access' | 'sign' | 'manage';
   /** What was read, e.g. `course`, `course-events`, `audit-events`. */
   resource: string;
   courseId?: string | null;

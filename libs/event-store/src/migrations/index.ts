@@ -5,6 +5,7 @@ import { CreateProjections1764200000001 } from './1764200000001-create-projectio
 import { CreateDatabaseRoles1764200000002 } from './1764200000002-create-database-roles';
 import { CreateNotificationOutbox1764210000000 } from './1764210000000-create-notification-outbox';
 import { CreateCommandReceipts1764300000000 } from './1764300000000-create-command-receipts';
+import { CreateIntegrations1764300000001 } from './1764300000001-create-integrations';
 
 /** Every migration, in order. Listed explicitly so the compiled app never depends on file globs. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   CreateDatabaseRoles1764200000002,
   CreateNotificationOutbox1764210000000,
   CreateCommandReceipts1764300000000,
+  CreateIntegrations1764300000001,
 ];

@@ -1,5 +1,6 @@
 import { esketamineMonitoredV1 } from './esketamine-monitored.v1';
 import { mdmaAtPtsdV1 } from './mdma-at-ptsd.v1';
+import { mdmaAtPtsdV2 } from './mdma-at-ptsd.v2';
 import type { ProtocolDefinition } from './protocol-definition';
 import { findProtocol, listProtocols } from './registry';
 import { validateProtocolDefinition } from './validate-protocol';
@@ -10,9 +11,17 @@ describe('protocol definitions', () => {
   it('ships two valid protocols, found by id and pinned version', () => {
     expect(validateProtocolDefinition(mdmaAtPtsdV1)).toEqual([]);
     expect(validateProtocolDefinition(esketamineMonitoredV1)).toEqual([]);
-    expect(listProtocols().map((p) => `${p.id}@${p.version}`)).toEqual(['mdma-at-ptsd@1', 'esketamine-monitored@1']);
-    expect(findProtocol('mdma-at-ptsd')).toBe(mdmaAtPtsdV1);
-    expect(findProtocol('mdma-at-ptsd', 2)).toBeUndefined();
+    expect(validateProtocolDefinition(mdmaAtPtsdV2)).toEqual([]);
+    expect(listProtocols().map((p) => `${p.id}@${p.version}`)).toEqual(['mdma-at-ptsd@1', 'mdma-at-ptsd@2', 'esketamine-monitored@1']);
+    expect(findProtocol('mdma-at-ptsd')).toBe(mdmaAtPtsdV2);
+    expect(findProtocol('mdma-at-ptsd', 1)).toBe(mdmaAtPtsdV1);
+    expect(findProtocol('mdma-at-ptsd', 3)).toBeUndefined();
+    // v2 changes only who may record three steps: integrations may record consent and book or cancel visits.
+    const changed = Object.keys(mdmaAtPtsdV2.permissions).filter(
+      (c) => JSON.stringify(mdmaAtPtsdV2.permissions[c as keyof typeof mdmaAtPtsdV2.permissions]) !== JSON.stringify(mdmaAtPtsdV1.permissions[c as keyof typeof mdmaAtPtsdV1.permissions]),
+    );
+    expect(changed.sort()).toEqual(['CancelSession', 'RecordInformedConsent', 'ScheduleSession']);
+    expect({ ...mdmaAtPtsdV2, version: 1, permissions: mdmaAtPtsdV1.permissions }).toEqual(mdmaAtPtsdV1);
   });
 
   it('keeps the MDMA-AT structure of the definition: 3 preparatory, 3 dosing, 9 integration visits', () => {
