@@ -1,4 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { courseStreamId } from '@care/contracts';
 import { http, startTestStack, type TestStack } from '../support/test-stack';
@@ -316,6 +319,83 @@ describe('webhooks', () => {
       expect(res.body.outbound.map((t: any) => t.type)).toEqual(expect.arrayContaining(['course.started', 'vitals.alert', 'due.escalated']));
       const consentType = res.body.inbound.find((t: any) => t.type === 'consent.signed');
       expect(consentType.dataSchema.required).toEqual(['courseId', 'consentFormVersion', 'consentedAt']);
+    });
+  });
+
+  // Last: it replaces the suite's in-process worker with compiled worker processes.
+  describe('worker killed with SIGKILL while deliveries are in flight', () => {
+    const ROOT = path.resolve(__dirname, '../..');
+    const processes: ChildProcess[] = [];
+    const startWorkerProcess = async (): Promise<ChildProcess> => {
+      const dataDir = fs.mkdtempSync(path.join(process.env['CARE_TEST_WORK_DIR'] ?? '/tmp', 'hooks-worker-'));
+      const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/scripts/lib/register-aliases.js'), path.join(ROOT, 'dist/apps/worker/src/main.js')], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATA_DIR: dataDir,
+          TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
+          PAYLOAD_CODEC_KEYS_FILE: stack.config.payloadCodec.keysFile,
+          ...(process.env['DATA_DIR'] ? { LEDGER_SIGNING_KEY_FILE: path.join(process.env['DATA_DIR'], 'keys', 'ledger-signing.pem') } : {}),
+          WEBHOOK_ALLOWED_NETWORKS: '127.0.0.2/32',
+          WEBHOOK_RETRY_SCHEDULE_SECONDS: SCHEDULE,
+          WEBHOOK_TIMEOUT_MS: '3000',
+          PROJECTIONS_POLL_INTERVAL_MS: '200',
+          RUN_MIGRATIONS: 'false',
+          LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      processes.push(child);
+      await new Promise<void>((resolve, reject) => {
+        let output = '';
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (/polling task queue/.test(output)) resolve();
+        };
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+        child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output.slice(-2000)}`)));
+      });
+      return child;
+    };
+    afterAll(() => {
+      for (const p of processes) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    });
+
+    it('delivers every event to every matching subscription after a restart, no delivery run twice', async () => {
+      // The endpoints answer after a second, so attempts are in flight when the worker dies.
+      const paths = ['/crash-a', '/crash-b', '/crash-c'];
+      for (const p of paths) receiver.on(p, () => ({ status: 200, delayMs: 1000 }));
+      const subs = await Promise.all(paths.map((p) => subscribe(p)));
+      await stack.stopWorker();
+      const first = await startWorkerProcess();
+      const courses = await Promise.all(Array.from({ length: 5 }, () => startCourse()));
+      // Wait until attempts are under way, then kill the worker without warning.
+      await waitFor('attempts in flight', async () => receiver.received.filter((r) => paths.includes(r.path)).length >= 2);
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('exit', r));
+      await startWorkerProcess();
+      for (const sub of subs) {
+        await waitFor(`all deliveries of ${sub.subscriptionId}`, async () => {
+          const ds = await deliveriesOf(sub.subscriptionId);
+          return ds.length === courses.length && ds.every((d) => d.status === 'delivered');
+        }, 90_000);
+      }
+      const rows = (await stack.db.query(
+        `SELECT d.delivery_id, d.course_id, d.runs, d.started_runs FROM integrations.deliveries d WHERE d.subscription_id = ANY($1)`,
+        [subs.map((s) => s.subscriptionId)],
+      )) as { delivery_id: string; course_id: string; runs: number; started_runs: number }[];
+      // One delivery per (subscription, event), each with a single run.
+      expect(rows).toHaveLength(subs.length * courses.length);
+      expect(new Set(rows.map((r) => r.delivery_id)).size).toBe(rows.length);
+      expect(rows.every((r) => r.runs === 1 && r.started_runs === 1)).toBe(true);
+      // Every (subscription, course) reached its endpoint, verified by the library; a re-sent attempt carries the same webhook-id.
+      for (const [i, sub] of subs.entries()) {
+        const got = receiver.requests(paths[i]!);
+        const courseIds = new Set(got.map((r) => (new Webhook(sub.secret).verify(r.body, r.headers as Record<string, string>) as any).data.courseId));
+        expect([...courseIds].sort()).toEqual([...courses].sort());
+        expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(courses.length);
+      }
     });
   });
 });

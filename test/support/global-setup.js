@@ -11,6 +11,7 @@ const { startCluster } = require('../../tools/scripts/lib/postgres');
 const { findTemporalCli, startDevServer } = require('../../tools/scripts/lib/temporal');
 const { ensureTimeSkippingServer } = require('../../tools/scripts/lib/time-skipping-server');
 const { freePort } = require('../../tools/scripts/lib/ports');
+const { spawnSync } = require('node:child_process');
 const { log: makeLog } = require('../../tools/scripts/lib/log');
 
 module.exports = async () => {
@@ -42,4 +43,9 @@ module.exports = async () => {
   process.env.TEMPORAL_CLI_PATH = cli.type === 'existing-path' ? cli.path : '';
   // Time-skipping suites start their own server from this executable (one per suite, on a free port).
   process.env.TEMPORAL_TEST_SERVER = ensureTimeSkippingServer({ log });
+  // Suites that kill a compiled worker (SIGKILL tests) run dist/ as `npm start` does: built once here,
+  // before any suite, so no two suites write dist/ at the same time.
+  const root = path.resolve(__dirname, '../..');
+  const built = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`build for the system tests failed: ${built.stdout}${built.stderr}`);
 };

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 export type ReceivedWebhook = { path: string; headers: http.IncomingHttpHeaders; body: string; at: number };
 
 /** What the receiver answers on a path: a status (and headers), or nothing at all (a hung endpoint). */
-export type Behaviour = (count: number) => { status: number; headers?: Record<string, string>; body?: string } | 'hang';
+export type Behaviour = (count: number) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang';
 
 /**
  * A real HTTP receiver on a loopback address for webhook tests: each path has a behaviour keyed on
@@ -36,8 +36,13 @@ export class WebhookReceiver {
           this.hung.add(res);
           return;
         }
-        res.writeHead(answer.status, answer.headers ?? {});
-        res.end(answer.body ?? 'ok');
+        const reply = () => {
+          if (res.destroyed) return;
+          res.writeHead(answer.status, answer.headers ?? {});
+          res.end(answer.body ?? 'ok');
+        };
+        if (answer.delayMs) setTimeout(reply, answer.delayMs);
+        else reply();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, this.host, resolve));

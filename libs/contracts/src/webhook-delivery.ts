@@ -14,6 +14,8 @@ export type WebhookDeliveryInput = {
   maxAttempts: number;
   /** Longest the whole schedule may take, attempts included (the activity's scheduleToCloseTimeout). */
   giveUpAfterMs: number;
+  /** The endpoint's timeout per attempt; an attempt whose worker died is retried once this and a margin have passed. */
+  attemptTimeoutMs?: number;
 };
 
 export type WebhookDeliveryOutcome = { deliveryId: string; run: number; outcome: 'delivered' | 'skipped' | 'failed' };

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -62,9 +62,7 @@ describe('worker crash during a dosing session', () => {
   };
 
   beforeAll(async () => {
-    // The worker runs compiled, as under `npm start`.
-    const built = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`build failed: ${built.stdout}${built.stderr}`);
+    // The worker runs compiled, as under `npm start` (built by the system tier's global set-up).
     env = await TestWorkflowEnvironment.createFromExistingServer({ address: process.env['TEMPORAL_ADDRESS'] });
     db = await createDataSource(process.env['DATABASE_URL']!, 2).initialize();
     await runMigrations(db);

@@ -14,8 +14,8 @@ const { recordDeliveryFailed } = proxyActivities<WebhookActivities>({
  */
 export async function webhookDelivery(input: WebhookDeliveryInput): Promise<WebhookDeliveryOutcome> {
   const { attemptDelivery } = proxyActivities<WebhookActivities>({
-    // The attempt's own timeout (15 s by default) plus reading the record and logging the attempt.
-    startToCloseTimeout: '45 seconds',
+    // The attempt's own timeout (15 s by default) plus a margin for reading the record and logging it.
+    startToCloseTimeout: (input.attemptTimeoutMs ?? 15_000) + 10_000,
     scheduleToCloseTimeout: input.giveUpAfterMs,
     retry: {
       maximumAttempts: input.maxAttempts,

@@ -30,7 +30,7 @@ export type WebhookRelayOptions = {
 export class WebhookRelay {
   private readonly projection: Projection;
   private readonly store: IntegrationsStore;
-  private readonly input: Pick<WebhookDeliveryInput, 'maxAttempts' | 'giveUpAfterMs'>;
+  private readonly input: Omit<WebhookDeliveryInput, 'deliveryId' | 'run'>;
 
   constructor(private readonly options: WebhookRelayOptions) {
     this.store = new IntegrationsStore(options.db, options.box);
@@ -44,7 +44,11 @@ export class WebhookRelay {
       },
     };
     const schedule = options.scheduleSeconds ?? WEBHOOK_RETRY_SCHEDULE_SECONDS;
-    this.input = { maxAttempts: schedule.length, giveUpAfterMs: maxRetrySpanMs(schedule) + schedule.length * (options.attemptTimeoutMs + 30_000) };
+    this.input = {
+      maxAttempts: schedule.length,
+      giveUpAfterMs: maxRetrySpanMs(schedule) + schedule.length * (options.attemptTimeoutMs + 30_000),
+      attemptTimeoutMs: options.attemptTimeoutMs,
+    };
   }
 
   /** One round: relay the new events, then start what is waiting. Returns the runs started. */
