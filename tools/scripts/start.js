@@ -100,6 +100,8 @@ const main = async () => {
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalAddress,
       AUTH_PUBLIC_KEY_FILE: process.env.AUTH_PUBLIC_KEY_FILE || keys.publicKeyFile,
+      // The embedded default may deliver webhooks to receivers on this machine (tests, demos); nothing else private.
+      WEBHOOK_ALLOWED_NETWORKS: process.env.WEBHOOK_ALLOWED_NETWORKS ?? '127.0.0.1/32,::1/128',
       ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
     };
 
@@ -183,6 +185,8 @@ const main = async () => {
         `  PostgreSQL     ${databaseUrl.replace(/:[^:@/]*@/, ':***@')}`,
         `  Data folder    ${dataDir}`,
         '  Get a token:   npm run token -- --sub alice --name "Alice Example" --role coordinator --site site-a',
+        `  Webhooks in    POST ${apiUrl}/webhooks/<sourceId>   (register a source: POST /integrations/sources as an admin)`,
+        `  Webhooks out   to https endpoints, or http on ${env.WEBHOOK_ALLOWED_NETWORKS || '(no private network)'}`,
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),

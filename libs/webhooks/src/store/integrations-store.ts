@@ -435,12 +435,17 @@ export class IntegrationsStore {
     const attempt = d!.attempt;
     const [s] = updated<{ failing_since: Date | null }>(
       await this.db.query(
-        `UPDATE integrations.subscriptions SET failing_since = CASE WHEN $2 THEN NULL ELSE coalesce(failing_since, $3) END
-          WHERE subscription_id = $1 RETURNING failing_since`,
+        // Only when the streak starts or ends: concurrent deliveries to one endpoint do not queue on its row.
+        `UPDATE integrations.subscriptions SET failing_since = CASE WHEN $2 THEN NULL ELSE $3 END
+          WHERE subscription_id = $1 AND (CASE WHEN $2 THEN failing_since IS NOT NULL ELSE failing_since IS NULL END) RETURNING failing_since`,
         [input.subscriptionId, input.delivered, input.attemptedAt],
       ),
     );
-    return { attempt, failingSince: iso(s?.failing_since ?? null) };
+    if (s || input.delivered) return { attempt, failingSince: iso(s?.failing_since ?? null) };
+    const [current] = (await this.db.query(`SELECT failing_since FROM integrations.subscriptions WHERE subscription_id = $1`, [input.subscriptionId])) as {
+      failing_since: Date | null;
+    }[];
+    return { attempt, failingSince: iso(current?.failing_since ?? null) };
   }
 
   async markDeliveryFailed(deliveryId: string): Promise<void> {
