@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -7,6 +7,7 @@ import { courseStreamId } from '@care/contracts';
 import { http, startTestStack, type TestStack } from '../support/test-stack';
 import { waitFor, WebhookReceiver } from '../support/webhook-receiver';
 import { freePort } from '../support/free-port';
+import { startWorkerProcess } from '../support/worker-process';
 
 // Every course and subscription of this suite lives at a site of its own, so no other suite's events match.
 const SITE = 'site-hooks';
@@ -324,38 +325,18 @@ describe('webhooks', () => {
 
   // Last: it replaces the suite's in-process worker with compiled worker processes.
   describe('worker killed with SIGKILL while deliveries are in flight', () => {
-    const ROOT = path.resolve(__dirname, '../..');
     const processes: ChildProcess[] = [];
-    const startWorkerProcess = async (): Promise<ChildProcess> => {
-      const dataDir = fs.mkdtempSync(path.join(process.env['CARE_TEST_WORK_DIR'] ?? '/tmp', 'hooks-worker-'));
-      const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/scripts/lib/register-aliases.js'), path.join(ROOT, 'dist/apps/worker/src/main.js')], {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          DATA_DIR: dataDir,
-          TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
-          PAYLOAD_CODEC_KEYS_FILE: stack.config.payloadCodec.keysFile,
-          ...(process.env['DATA_DIR'] ? { LEDGER_SIGNING_KEY_FILE: path.join(process.env['DATA_DIR'], 'keys', 'ledger-signing.pem') } : {}),
-          WEBHOOK_ALLOWED_NETWORKS: '127.0.0.2/32',
-          WEBHOOK_RETRY_SCHEDULE_SECONDS: SCHEDULE,
-          WEBHOOK_TIMEOUT_MS: '3000',
-          PROJECTIONS_POLL_INTERVAL_MS: '200',
-          RUN_MIGRATIONS: 'false',
-          LOG_LEVEL: 'info',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const startWorker = async (): Promise<ChildProcess> => {
+      const child = await startWorkerProcess({
+        DATA_DIR: fs.mkdtempSync(path.join(process.env['CARE_TEST_WORK_DIR'] ?? '/tmp', 'hooks-worker-')),
+        TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
+        PAYLOAD_CODEC_KEYS_FILE: stack.config.payloadCodec.keysFile,
+        WEBHOOK_ALLOWED_NETWORKS: '127.0.0.2/32',
+        WEBHOOK_RETRY_SCHEDULE_SECONDS: SCHEDULE,
+        WEBHOOK_TIMEOUT_MS: '3000',
+        PROJECTIONS_POLL_INTERVAL_MS: '200',
       });
       processes.push(child);
-      await new Promise<void>((resolve, reject) => {
-        let output = '';
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          if (/polling task queue/.test(output)) resolve();
-        };
-        child.stdout!.on('data', onData);
-        child.stderr!.on('data', onData);
-        child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output.slice(-2000)}`)));
-      });
       return child;
     };
     afterAll(() => {
@@ -368,13 +349,13 @@ describe('webhooks', () => {
       for (const p of paths) receiver.on(p, () => ({ status: 200, delayMs: 1000 }));
       const subs = await Promise.all(paths.map((p) => subscribe(p)));
       await stack.stopWorker();
-      const first = await startWorkerProcess();
+      const first = await startWorker();
       const courses = await Promise.all(Array.from({ length: 5 }, () => startCourse()));
       // Wait until attempts are under way, then kill the worker without warning.
       await waitFor('attempts in flight', async () => receiver.received.filter((r) => paths.includes(r.path)).length >= 2);
       first.kill('SIGKILL');
       await new Promise((r) => first.once('exit', r));
-      await startWorkerProcess();
+      await startWorker();
       for (const sub of subs) {
         await waitFor(`all deliveries of ${sub.subscriptionId}`, async () => {
           const ds = await deliveriesOf(sub.subscriptionId);

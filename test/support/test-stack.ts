@@ -128,7 +128,10 @@ export const startTestStack = async (
     await relayRound;
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     await running;
-    await connection?.close();
+    // Idempotent: a suite may stop the worker itself and then the whole stack.
+    const open = connection;
+    connection = null;
+    await open?.close();
     worker = null;
   };
   await startWorker();

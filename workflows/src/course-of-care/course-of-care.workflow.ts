@@ -141,7 +141,7 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
     recordFailure = { code: type === 'StreamVersionConflict' ? 'RECORD_DIVERGED' : 'RECORD_UNAVAILABLE', cause: type };
     log.error('Course record could not be written; the course accepts no more commands until an operator repairs it', {
       courseId,
-      recordedVersion: state.version,
+      decidedVersion: state.version,
       failure: type,
     });
     upsertSearchAttributes([{ key: CourseRecordKey, value: 'failed' }]);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,8 +9,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '@care/event-store';
 import { at, cmd, esketamineEligible, esketamineVisit, eventsOf, vitals } from '../../../libs/protocol/src/testing/course.fixtures';
 import { CourseDriver } from '../../../test/support/course-driver';
-
-const ROOT = path.resolve(__dirname, '../../..');
+import { startWorkerProcess } from '../../../test/support/worker-process';
 
 // The takeover waits out Temporal's task and activity timeouts (tens of seconds, more on a loaded CI machine).
 jest.setTimeout(300_000);
@@ -29,35 +28,13 @@ describe('worker crash during a dosing session', () => {
   const workers: ChildProcess[] = [];
 
   const startWorker = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/scripts/lib/register-aliases.js'), path.join(ROOT, 'dist/apps/worker/src/main.js')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: process.env['TEMPORAL_ADDRESS'],
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        DATA_DIR: dataDir,
-        // The suite's database has one ledger: sign its checkpoints with the suite's key, not a new one.
-        ...(process.env['DATA_DIR'] ? { LEDGER_SIGNING_KEY_FILE: path.join(process.env['DATA_DIR'], 'keys', 'ledger-signing.pem') } : {}),
-        RUN_MIGRATIONS: 'false',
-        // The relay's checkpoint is shared by the suite's database; the webhook suite runs it.
-        WEBHOOK_RELAY: 'off',
-        LOG_LEVEL: 'info', // the start-up line tells when the worker polls
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = await startWorkerProcess({
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      DATA_DIR: dataDir,
+      // The relay's checkpoint is shared by the suite's database; the webhook suite runs it.
+      WEBHOOK_RELAY: 'off',
     });
     workers.push(child);
-    child.stdout!.on('data', (c: Buffer) => process.env['CRASH_DEBUG'] && process.stderr.write(`[worker ${child.pid}] ${c}`));
-    child.stderr!.on('data', (c: Buffer) => process.env['CRASH_DEBUG'] && process.stderr.write(`[worker ${child.pid}] ${c}`));
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (/polling task queue/.test(output)) resolve();
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output.slice(-2000)}`)));
-    });
     return child;
   };
 

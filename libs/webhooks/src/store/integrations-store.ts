@@ -436,7 +436,7 @@ export class IntegrationsStore {
     const [s] = updated<{ failing_since: Date | null }>(
       await this.db.query(
         // Only when the streak starts or ends: concurrent deliveries to one endpoint do not queue on its row.
-        `UPDATE integrations.subscriptions SET failing_since = CASE WHEN $2 THEN NULL ELSE $3 END
+        `UPDATE integrations.subscriptions SET failing_since = CASE WHEN $2 THEN NULL ELSE $3::timestamptz END
           WHERE subscription_id = $1 AND (CASE WHEN $2 THEN failing_since IS NOT NULL ELSE failing_since IS NULL END) RETURNING failing_since`,
         [input.subscriptionId, input.delivered, input.attemptedAt],
       ),
@@ -482,16 +482,28 @@ export class IntegrationsStore {
     return row;
   }
 
-  /** New current secret; the previous current one stays valid for the overlap; expired ones are dropped. */
+  /**
+   * New current secret; the previous current one stays valid for the overlap; expired ones are dropped.
+   * Compare-and-set on the stored list, so two rotations at once cannot lose one's secret.
+   */
   private async rotate(table: 'sources' | 'subscriptions', idColumn: string, id: string, purpose: string): Promise<{ secret: string; previousValidUntil: string } | null> {
-    const now = this.clock();
-    const [row] = (await this.db.query(`SELECT secrets FROM integrations.${table} WHERE ${idColumn} = $1 FOR UPDATE`, [id])) as { secrets: SealedSecret[] }[];
-    if (!row) return null;
-    const until = new Date(now.getTime() + SECRET_OVERLAP_HOURS * 3_600_000).toISOString();
-    const secret = generateWebhookSecret();
-    const kept = active(row.secrets, now).map((s) => (s.expiresAt === null ? { ...s, expiresAt: until } : s));
-    const secrets = [{ sealed: this.box.seal(secret, purpose), createdAt: now.toISOString(), expiresAt: null }, ...kept].slice(0, MAX_SECRETS);
-    await this.db.query(`UPDATE integrations.${table} SET secrets = $2, updated_at = now() WHERE ${idColumn} = $1`, [id, JSON.stringify(secrets)]);
-    return { secret, previousValidUntil: until };
+    for (let tries = 0; tries < 5; tries++) {
+      const now = this.clock();
+      const [row] = (await this.db.query(`SELECT secrets FROM integrations.${table} WHERE ${idColumn} = $1`, [id])) as { secrets: SealedSecret[] }[];
+      if (!row) return null;
+      const until = new Date(now.getTime() + SECRET_OVERLAP_HOURS * 3_600_000).toISOString();
+      const secret = generateWebhookSecret();
+      const kept = active(row.secrets, now).map((s) => (s.expiresAt === null ? { ...s, expiresAt: until } : s));
+      const secrets = [{ sealed: this.box.seal(secret, purpose), createdAt: now.toISOString(), expiresAt: null }, ...kept].slice(0, MAX_SECRETS);
+      const changed = updated(
+        await this.db.query(`UPDATE integrations.${table} SET secrets = $2, updated_at = now() WHERE ${idColumn} = $1 AND secrets = $3 RETURNING ${idColumn}`, [
+          id,
+          JSON.stringify(secrets),
+          JSON.stringify(row.secrets),
+        ]),
+      );
+      if (changed.length === 1) return { secret, previousValidUntil: until };
+    }
+    throw new Error('the secret changed concurrently five times in a row');
   }
 }
