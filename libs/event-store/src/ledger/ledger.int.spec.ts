@@ -51,7 +51,15 @@ describe('signed ledger: tamper evidence', () => {
       await access.record({ actor, action: 'read', resource: 'course', courseId: id, outcome: 'ok' });
       await store.append(id, 'course', 2, [event(3)]);
     }
-    await integrateLedger(owner, signer, { origin: ORIGIN, batchSize: 5 });
+    // The ledger takes only entries older than every running transaction of the cluster (xids are
+    // cluster-wide): with other suites busy, the newest rows may need a moment to become safe.
+    const ENTRIES = 16;
+    for (const end = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 50))) {
+      await integrateLedger(owner, signer, { origin: ORIGIN, batchSize: 5 });
+      const [{ n }] = (await owner.query(`SELECT count(*)::int AS n FROM audit.ledger_leaves`)) as { n: number }[];
+      if (n >= ENTRIES) break;
+      if (Date.now() > end) throw new Error(`only ${n} of ${ENTRIES} entries reached the xmin-safe horizon in 30 s`);
+    }
     positions = ((await owner.query('SELECT global_position::text AS p FROM es.events ORDER BY global_position')) as { p: string }[]).map((r) => r.p);
   });
   afterEach(async () => db?.drop());
@@ -115,6 +123,13 @@ describe('signed ledger: tamper evidence', () => {
       [fields.eventId, JSON.stringify(last.metadata), fields.prevHash, eventHash(fields)],
     );
     const [inserted] = (await owner.query(`SELECT global_position::text AS p FROM es.events WHERE stream_id = 'course-1' AND stream_version = 4`)) as { p: string }[];
+    // Verification reads up to the xmin-safe horizon: wait until the inserted row is below it.
+    for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      const [{ safe }] = (await owner.query(`SELECT transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AS safe FROM es.events WHERE global_position = $1`, [
+        inserted!.p,
+      ])) as { safe: boolean }[];
+      if (safe) break;
+    }
     expect((await verify()).firstMismatch).toMatchObject({ source: 'event', position: inserted!.p, reason: 'broken link' });
   });
 
