@@ -39,6 +39,8 @@ describe('route x role x site matrix', () => {
       site === 'own' ? { status: 404, check: (b) => expect(b.code).toBe('COMMAND_NOT_FOUND') } : { status: 404, check: (b) => expect(b.code).toBe('COURSE_NOT_FOUND') },
     'GET /courses/:courseId': (site) => (site === 'own' ? { status: 200, check: (b) => expect(b.courseId).toBe(courseId) } : { status: 404 }),
     'GET /courses/:courseId/events': (site) => (site === 'own' ? { status: 200, check: (b) => expect(b.events.length).toBeGreaterThan(0) } : { status: 404 }),
+    'GET /protocols': () => ({ status: 200, check: (b) => expect(b.protocols.map((p: any) => p.id)).toContain('mdma-at-ptsd') }),
+    'GET /protocols/:protocolId/versions/:version': () => ({ status: 200, check: (b) => expect(b).toMatchObject({ id: 'mdma-at-ptsd', version: 2 }) }),
     'GET /worklist': (site) => ({ status: 200, check: (b) => expect(b.siteId).toBe(site === 'own' ? OWN : OTHER) }),
     'GET /audit/events': (site) => ({ status: 200, check: (b) => expect(b.entries.length > 0).toBe(site === 'own') }),
     'GET /audit/export': (site) => ({ status: 200, check: (b) => expect(JSON.stringify(b ?? '').includes(courseId)).toBe(site === 'own') }),
@@ -81,7 +83,9 @@ describe('route x role x site matrix', () => {
       .replace(':commandId', 'matrix-never-sent')
       .replace(':sourceId', sourceId)
       .replace(':subscriptionId', subscriptionId)
-      .replace(':deliveryId', `dlv_${'0'.repeat(32)}`);
+      .replace(':deliveryId', `dlv_${'0'.repeat(32)}`)
+      .replace(':protocolId', 'mdma-at-ptsd')
+      .replace(':version', '2');
     const query: Record<string, string> = { 'GET /audit/events': `?courseId=${courseId}`, 'GET /audit/export': `?courseId=${courseId}` };
     const bodies: Record<string, unknown> = {
       'POST /courses': { patientRef: 'P-MATRIX', siteId: OWN, protocolId: 'mdma-at-ptsd' },

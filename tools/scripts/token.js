@@ -14,6 +14,17 @@ const { ensureDevKeys } = require('./lib/dev-keys');
 const { log: makeLog } = require('./lib/log');
 
 const ROLES = ['coordinator', 'therapist', 'physician', 'auditor', 'integration', 'admin'];
+const USAGE = `Prints a bearer token for the embedded default (last line of output).
+
+  npm run token -- --sub <user id> --name "<printed name>" --role <role> --site <site id> [options]
+
+  --role        ${ROLES.join(', ')}
+  --site        one site; auditors may have several: --site site-a,site-b
+  --ttl         lifetime, e.g. 30m, 8h (default 8h)
+  --auth-time   when the user signed in: "now" (default), seconds ago (e.g. 600), or "none";
+                e-signatures need a sign-in within SIGNATURE_MAX_AUTH_AGE_MINUTES
+  --help        this text
+`;
 
 const main = async () => {
   const { values } = parseArgs({
@@ -23,9 +34,17 @@ const main = async () => {
       role: { type: 'string' },
       site: { type: 'string' },
       ttl: { type: 'string', default: '8h' },
+      'auth-time': { type: 'string', default: 'now' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const problems = [];
+  const authTime = values['auth-time'];
+  if (!(authTime === 'now' || authTime === 'none' || /^[0-9]{1,9}$/.test(authTime))) problems.push('--auth-time must be "now", "none" or seconds ago');
   if (!values.sub) problems.push('--sub <user id> is required');
   if (!values.name) problems.push('--name "<printed name>" is required');
   if (!ROLES.includes(values.role)) problems.push(`--role must be one of ${ROLES.join(', ')}`);
@@ -33,7 +52,7 @@ const main = async () => {
   const sites = (values.site || '').split(',').map((s) => s.trim()).filter(Boolean);
   if (sites.length > 1 && values.role !== 'auditor') problems.push('only auditors may have several sites (staff act for one site at a time)');
   if (problems.length) {
-    process.stderr.write(`token: ${problems.join('; ')}\n`);
+    process.stderr.write(`token: ${problems.join('; ')}\n\n${USAGE}`);
     process.exit(2);
   }
   const { SignJWT, importPKCS8 } = require('jose');
@@ -41,7 +60,9 @@ const main = async () => {
   const { privateKeyFile } = ensureDevKeys(dataDir, makeLog('token'));
   const key = await importPKCS8(fs.readFileSync(privateKeyFile, 'utf8'), 'EdDSA');
   const now = Math.floor(Date.now() / 1000);
-  const token = await new SignJWT({ name: values.name, role: values.role, site: sites.length > 1 ? sites : sites[0], auth_time: now })
+  const claims = { name: values.name, role: values.role, site: sites.length > 1 ? sites : sites[0] };
+  if (authTime !== 'none') claims.auth_time = authTime === 'now' ? now : now - Number(authTime);
+  const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: 'EdDSA' })
     .setSubject(values.sub)
     .setIssuer(process.env.AUTH_ISSUER || 'mdma-care-backbone-dev')

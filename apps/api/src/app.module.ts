@@ -17,6 +17,7 @@ import { InboundWebhooksService } from './integrations/inbound-webhooks.service'
 import { IntegrationsController } from './integrations/integrations.controller';
 import { IntegrationsService } from './integrations/integrations.service';
 import { WebhooksController } from './integrations/webhooks.controller';
+import { ProtocolsController } from './protocols/protocols.controller';
 
 @Module({})
 export class AppModule {
@@ -24,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [InfrastructureModule.forRoot(config), AuditModule, DiscoveryModule],
-      controllers: [HealthController, CoursesController, CodecController, IntegrationsController, WebhooksController],
+      controllers: [HealthController, CoursesController, CodecController, IntegrationsController, WebhooksController, ProtocolsController],
       providers: [
         CodecService,
         TokenVerifier,

@@ -139,7 +139,11 @@ const preconditions = (command: CourseCommand, state: CourseState): Rejection | 
   if (!protocol) {
     return reject('PROTOCOL_UNKNOWN', 'The requested treatment protocol is not known to this service.');
   }
-  const allowed = protocol.permissions[command.type] ?? [];
+  const allowed = protocol.permissions[command.type];
+  // A step the protocol does not have at all is not a question of who may do it.
+  if (allowed === undefined) {
+    return reject('STEP_NOT_IN_PROTOCOL', `This protocol (${protocol.title}) has no such step.`, { command: command.type });
+  }
   if (!allowed.includes(actor.role)) {
     return reject('ROLE_NOT_PERMITTED', `A ${actor.role} may not perform this step under this protocol.`, {
       command: command.type,

@@ -377,11 +377,11 @@ describe('esketamine specifics', () => {
   const eligibleK = given(...esketamineEligible());
   const visitCommands = esketamineVisit('treatment-1', 7, false);
 
-  it('has no preparatory visit and no supplemental dose (steps it does not list are refused for every role)', () => {
+  it('has no preparatory visit and no supplemental dose (steps it does not list are not in the protocol, for every role)', () => {
     expect(eligibleK.phase).toBe('treatment');
     const dosedK = given(...esketamineEligible(), ...visitCommands.slice(0, 4));
-    refused(dosedK, cmd('AdministerSupplementalDose', { sessionKey: 'treatment-1', amountMg: 28 }, 'physician', at(7, '10:45')), 'ROLE_NOT_PERMITTED');
-    refused(dosedK, cmd('WithholdSupplementalDose', { sessionKey: 'treatment-1', reason: 'n/a' }, 'physician', at(7, '10:45')), 'ROLE_NOT_PERMITTED');
+    refused(dosedK, cmd('AdministerSupplementalDose', { sessionKey: 'treatment-1', amountMg: 28 }, 'physician', at(7, '10:45')), 'STEP_NOT_IN_PROTOCOL');
+    refused(dosedK, cmd('WithholdSupplementalDose', { sessionKey: 'treatment-1', reason: 'n/a' }, 'physician', at(7, '10:45')), 'STEP_NOT_IN_PROTOCOL');
   });
 
   it('needs a blood-pressure reading about 40 minutes after the dose and 2 h of monitoring', () => {
@@ -400,7 +400,7 @@ describe('esketamine specifics', () => {
     expect(accepted(visited, monitoringForm('treatment-1', at(8)))[0]).toMatchObject({ data: { late: false, dueBy: at(14, '11:20') } });
     expect(accepted(visited, monitoringForm('treatment-1', at(15)))[0]).toMatchObject({ data: { late: true } });
     refused(apply(visited, monitoringForm('treatment-1', at(8))), monitoringForm('treatment-1', at(9)), 'STEP_ALREADY_RECORDED');
-    refused(given(...mdmaPrepared(), ...mdmaDosing('dosing-1', 28, 80)), monitoringForm('dosing-1', at(29)), 'ROLE_NOT_PERMITTED');
+    refused(given(...mdmaPrepared(), ...mdmaDosing('dosing-1', 28, 80)), monitoringForm('dosing-1', at(29)), 'STEP_NOT_IN_PROTOCOL');
   });
 
   it('does not complete the course while a monitoring form is due', () => {

@@ -21,6 +21,7 @@ export const REJECTION_CODES = [
   'DISCHARGE_CRITERIA_NOT_MET',
   'SAFETY_HOLD',
   'SIGNATURE_REQUIRED',
+  'STEP_NOT_IN_PROTOCOL',
   // Raised by the course workflow, not by the decider: the record could not be written (see README).
   'RECORD_DIVERGED',
   'RECORD_UNAVAILABLE',

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
@@ -7,7 +7,13 @@ import { CourseCommandDto } from './dto/course-command.dto';
 import { StartCourseDto } from './dto/start-course.dto';
 import { CoursesService, type CommandAnswer } from './courses.service';
 
-type RequestWithCorrelation = { correlationId: string };
+// The key is read from the request, not with @Headers(): that decorator would list the header a second
+// time in the OpenAPI document, next to the described @ApiHeader.
+type RequestWithCorrelation = { correlationId: string; headers: Record<string, string | string[] | undefined> };
+const idempotencyKeyOf = (req: RequestWithCorrelation): string | undefined => {
+  const key = req.headers['idempotency-key'];
+  return Array.isArray(key) ? key.join(',') : key;
+};
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
@@ -41,9 +47,8 @@ export class CoursesController {
     @Body() body: StartCourseDto,
     @Req() req: RequestWithCorrelation,
     @Res({ passthrough: true }) res: Response,
-    @Headers('idempotency-key') key?: string,
   ) {
-    const commandKey = this.courses.commandKey(key);
+    const commandKey = this.courses.commandKey(idempotencyKeyOf(req));
     res.setHeader('Command-Id', commandKey);
     return answer(res, commandKey, await this.courses.start(principal, body, req.correlationId, commandKey));
   }
@@ -62,9 +67,8 @@ export class CoursesController {
     @Body() body: unknown,
     @Req() req: RequestWithCorrelation,
     @Res({ passthrough: true }) res: Response,
-    @Headers('idempotency-key') key?: string,
   ) {
-    const commandKey = this.courses.commandKey(key);
+    const commandKey = this.courses.commandKey(idempotencyKeyOf(req));
     // Set before anything can fail: a client that gets a 503 still learns the id to retry with.
     res.setHeader('Command-Id', commandKey);
     return answer(res, commandKey, await this.courses.submit(principal, courseId, body, req.correlationId, commandKey));

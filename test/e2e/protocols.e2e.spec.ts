@@ -1,0 +1,54 @@
+import { http, startTestStack, type TestStack } from '../support/test-stack';
+
+/** The protocol is readable over the API, and a step it does not have is said to be so. */
+describe('protocols over the API', () => {
+  let stack: TestStack;
+  let token: string;
+  beforeAll(async () => {
+    stack = await startTestStack();
+    token = await stack.token({ sub: 'u-proto', site: 'site-a' });
+  });
+  afterAll(async () => stack?.stop());
+
+  it('lists every protocol with its versions, newest last', async () => {
+    const res = await http(stack.baseUrl, 'GET', '/protocols', { token });
+    expect(res.status).toBe(200);
+    expect(res.body.protocols).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'mdma-at-ptsd', versions: [1, 2], latestVersion: 2 }),
+        expect.objectContaining({ id: 'esketamine-monitored', versions: [1], latestVersion: 1 }),
+      ]),
+    );
+  });
+
+  it('shows one version as data, and 404 for a version that does not exist', async () => {
+    const v2 = await http(stack.baseUrl, 'GET', '/protocols/mdma-at-ptsd/versions/2', { token });
+    expect(v2.status).toBe(200);
+    expect(v2.body.permissions.RecordInformedConsent).toContain('integration');
+    expect(v2.body.sessions.length).toBeGreaterThan(5);
+    expect(v2.body.screening).toBeDefined();
+    const v1 = await http(stack.baseUrl, 'GET', '/protocols/mdma-at-ptsd/versions/1', { token });
+    expect(v1.body.permissions.RecordInformedConsent).not.toContain('integration');
+    for (const path of ['/protocols/mdma-at-ptsd/versions/9', '/protocols/nope/versions/1', '/protocols/mdma-at-ptsd/versions/x']) {
+      const res = await http(stack.baseUrl, 'GET', path, { token });
+      expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 404, code: 'PROTOCOL_NOT_FOUND' });
+    }
+  });
+
+  it('answers 422 STEP_NOT_IN_PROTOCOL for a command the protocol does not use (not 403)', async () => {
+    const started = await http(stack.baseUrl, 'POST', '/courses', { token, body: { patientRef: 'P-PROTO', siteId: 'site-a', protocolId: 'mdma-at-ptsd' } });
+    const res = await http(stack.baseUrl, 'POST', `/courses/${started.body.courseId}/commands`, {
+      token,
+      body: { type: 'SubmitMonitoringForm', data: { sessionKey: 'dosing-1', values: { ok: true } } },
+    });
+    expect({ status: res.status, code: res.body.code }).toEqual({ status: 422, code: 'STEP_NOT_IN_PROTOCOL' });
+  });
+
+  it('documents the Idempotency-Key header once per command route', async () => {
+    const doc = (await http(stack.baseUrl, 'GET', '/openapi.json')).body;
+    for (const [route, method] of [['/courses', 'post'], ['/courses/{courseId}/commands', 'post']] as const) {
+      const headers = doc.paths[route][method].parameters.filter((p: any) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key');
+      expect({ route, count: headers.length }).toEqual({ route, count: 1 });
+    }
+  });
+});
