@@ -51,4 +51,11 @@ describe('protocols over the API', () => {
       expect({ route, count: headers.length }).toEqual({ route, count: 1 });
     }
   });
+
+  it('answers a body that is not JSON with a sentence of its own, not the parser message', async () => {
+    const res = await http(stack.baseUrl, 'POST', '/courses/x/commands', { token, rawBody: '{"type":' });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringMatching(/^The request body is not valid JSON/) });
+    expect(JSON.stringify(res.body)).not.toMatch(/Unexpected/);
+  });
 });

@@ -33,6 +33,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const res = exception.getResponse();
       if (status === 413) return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' };
       if (status === 404) return { statusCode: 404, code: 'NOT_FOUND', message: 'No such resource.' };
+      // Nest turns the JSON parser's SyntaxError (and a URIError of a bad %-escape) into a plain
+      // BadRequestException carrying the parser's own words; those never reach the caller.
+      if (status === 400 && !(exception instanceof ApiError) && exception.constructor.name === 'BadRequestException') {
+        return { statusCode: 400, code: 'INVALID_REQUEST', message: 'The request body is not valid JSON, or the address has a broken %-escape.' };
+      }
       const message = typeof res === 'object' && res && 'message' in res ? String((res as { message: unknown }).message) : exception.message;
       return { statusCode: status, code: status === 400 ? 'INVALID_REQUEST' : 'HTTP_ERROR', message };
     }
