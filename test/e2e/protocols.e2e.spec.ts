@@ -58,4 +58,16 @@ describe('protocols over the API', () => {
     expect(res.body).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringMatching(/^The request body is not valid JSON/) });
     expect(JSON.stringify(res.body)).not.toMatch(/Unexpected/);
   });
+
+  it('shows the steps a course allows now, who may do them and the signature they need', async () => {
+    const started = await http(stack.baseUrl, 'POST', '/courses', { token, body: { patientRef: 'P-STEPS', siteId: 'site-a', protocolId: 'mdma-at-ptsd' } });
+    const course = await http(stack.baseUrl, 'GET', `/courses/${started.body.courseId}`, { token });
+    expect(course.status).toBe(200);
+    const consent = course.body.availableSteps.available.find((s: any) => s.command === 'RecordInformedConsent');
+    expect(consent).toMatchObject({ roles: expect.arrayContaining(['coordinator', 'integration']), signatureMeaning: null });
+    // Before consent nothing may be collected: the protocol says so, with its code.
+    const blocked = course.body.availableSteps.blocked;
+    expect(blocked.length).toBeGreaterThan(0);
+    expect(blocked.every((s: any) => typeof s.reason === 'string' && typeof s.message === 'string')).toBe(true);
+  });
 });

@@ -22,8 +22,10 @@ import {
 } from '@care/contracts';
 import { EventStore, type StoredEvent } from '@care/event-store';
 import {
+  availableSteps,
   COMMAND_TYPES,
   decide,
+  findProtocol,
   initialState,
   parseCommandInput,
   SYSTEM_COMMAND_TYPES,
@@ -251,12 +253,25 @@ export class CoursesService {
     data.signature = { meaning: data.signature.meaning, recordHash: signedRecordHash(data) };
   }
 
-  /** The course as its record states it (not a workflow query): works with the worker down and for closed courses. */
-  async state(principal: Principal, courseId: string): Promise<CourseState> {
+  /**
+   * The course as its record states it (not a workflow query): works with the worker down and for
+   * closed courses. `availableSteps` is computed by the protocol's own rules (what may be done now,
+   * what is blocked and why, what is due), with the roles that may do each step and the signature
+   * meaning it needs.
+   */
+  async state(principal: Principal, courseId: string): Promise<CourseState & { availableSteps: unknown }> {
     this.requireCourseId(courseId);
     const events = await this.readStream(courseId);
     if (events.length === 0 || !principal.sites.includes(String(events[0]!.data['siteId']))) throw ApiError.notFound();
-    return foldCourse(events);
+    const state = foldCourse(events);
+    const def = state.protocol ? findProtocol(state.protocol.id, state.protocol.version) : undefined;
+    const steps = availableSteps(state, new Date().toISOString());
+    const described = <S extends { command: CourseCommand['type'] }>(step: S) => ({
+      ...step,
+      roles: [...(def?.permissions[step.command] ?? [])],
+      signatureMeaning: def?.signatures[step.command] ?? null,
+    });
+    return { ...state, availableSteps: { available: steps.available.map(described), blocked: steps.blocked.map(described), due: steps.due } };
   }
 
   async events(principal: Principal, courseId: string): Promise<StoredEvent[]> {

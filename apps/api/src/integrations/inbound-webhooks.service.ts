@@ -9,6 +9,7 @@ import type { Principal } from '../auth/token-verifier';
 import { CoursesService } from '../courses/courses.service';
 import { ApiError, type ErrorBody } from '../errors/api-error';
 import { APP_CONFIG, DATA_SOURCE } from '../infrastructure/tokens';
+import { storeCall } from './store-call';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const WEBHOOK_ID = /^[\x21-\x7e]{1,256}$/;
@@ -40,9 +41,9 @@ export class InboundWebhooksService {
   }
 
   async receive(sourceId: string, rawBody: Buffer | undefined, body: unknown, headers: ReceivedHeaders, correlationId: string): Promise<WebhookAnswer> {
-    const source = UUID.test(sourceId) ? await this.guard(() => this.store.getSource(sourceId)) : null;
+    const source = UUID.test(sourceId) ? await storeCall(() => this.store.getSource(sourceId)) : null;
     if (!source) return this.unauthenticated('unknown source', sourceId, correlationId);
-    const verification = verifyWebhook({ body: rawBody ?? Buffer.alloc(0), headers, secrets: await this.guard(() => this.store.sourceSecrets(sourceId)) });
+    const verification = verifyWebhook({ body: rawBody ?? Buffer.alloc(0), headers, secrets: await storeCall(() => this.store.sourceSecrets(sourceId)) });
     if (!verification.ok) return this.unauthenticated(verification.reason, sourceId, correlationId);
     const webhookId = String(headers['webhook-id']);
     if (!WEBHOOK_ID.test(webhookId)) return this.answer(bad([{ field: 'webhook-id', message: 'must be 1-256 printable characters' }]));
@@ -58,7 +59,7 @@ export class InboundWebhooksService {
     const requestHash = createHash('sha256')
       .update(rawBody ?? Buffer.alloc(0))
       .digest('hex');
-    const receipt = await this.guard(() => this.store.claimReceipt(sourceId, webhookId, requestHash));
+    const receipt = await storeCall(() => this.store.claimReceipt(sourceId, webhookId, requestHash));
     if (!receipt.sameRequest) {
       return this.answer(new ApiError({ statusCode: 409, code: 'WEBHOOK_ID_REUSED', message: 'This webhook-id was already used for a different payload.' }));
     }
@@ -66,7 +67,7 @@ export class InboundWebhooksService {
 
     const answer = await this.execute(principal, webhookId, body, correlationId);
     // Final answers are kept; "try again later" ones are not (the retry completes the same command).
-    if (answer.status < 500) await this.guard(() => this.store.storeAnswer(sourceId, webhookId, answer.status, answer.body));
+    if (answer.status < 500) await storeCall(() => this.store.storeAnswer(sourceId, webhookId, answer.status, answer.body));
     return answer;
   }
 
@@ -121,14 +122,5 @@ export class InboundWebhooksService {
   private async unauthenticated(reason: string, sourceId: string, correlationId: string): Promise<WebhookAnswer> {
     await this.audit.recordDenial(null, { action: 'authenticate', resource: `webhook:${sourceId.slice(0, 64)}`, reason, correlationId });
     return this.answer(new ApiError({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'The webhook signature could not be verified.' }));
-  }
-
-  private async guard<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof ApiError) throw error;
-      throw ApiError.unavailable('The integrations store');
-    }
   }
 }

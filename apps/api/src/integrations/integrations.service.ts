@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token-verifier';
 import { ApiError } from '../errors/api-error';
 import { APP_CONFIG, DATA_SOURCE } from '../infrastructure/tokens';
+import { storeCall } from './store-call';
 import type { CreateSourceDto, CreateSubscriptionDto, UpdateSubscriptionDto } from './dto/integrations.dto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -39,19 +40,19 @@ export class IntegrationsService {
 
   async createSource(principal: Principal, dto: CreateSourceDto, correlationId: string) {
     this.requireSite(principal, dto.siteId);
-    const { source, secret } = await this.guard(() => this.store.createSource({ name: dto.name, siteId: dto.siteId, createdBy: principal.id }));
+    const { source, secret } = await storeCall(() => this.store.createSource({ name: dto.name, siteId: dto.siteId, createdBy: principal.id }));
     await this.manage(principal, 'integration-source-created', { sourceId: source.sourceId, name: source.name, siteId: source.siteId }, correlationId);
     return { ...source, secret, inboundUrl: `/webhooks/${source.sourceId}` };
   }
 
   async listSources(principal: Principal) {
-    return { sources: await this.guard(() => this.store.listSources(principal.sites)) };
+    return { sources: await storeCall(() => this.store.listSources(principal.sites)) };
   }
 
   async rotateSourceSecret(principal: Principal, sourceId: string, correlationId: string) {
-    const source = UUID.test(sourceId) ? await this.guard(() => this.store.getSource(sourceId)) : null;
+    const source = UUID.test(sourceId) ? await storeCall(() => this.store.getSource(sourceId)) : null;
     if (!source || !principal.sites.includes(source.siteId)) throw notFound('source');
-    const rotated = (await this.guard(() => this.store.rotateSourceSecret(sourceId)))!;
+    const rotated = (await storeCall(() => this.store.rotateSourceSecret(sourceId)))!;
     await this.manage(principal, 'integration-source-secret-rotated', { sourceId }, correlationId);
     return { sourceId, secret: rotated.secret, previousSecretValidUntil: rotated.previousValidUntil };
   }
@@ -59,7 +60,7 @@ export class IntegrationsService {
   async createSubscription(principal: Principal, dto: CreateSubscriptionDto, correlationId: string) {
     this.requireSite(principal, dto.siteId);
     this.requireUrl(dto.url);
-    const { subscription, secret } = await this.guard(() =>
+    const { subscription, secret } = await storeCall(() =>
       this.store.createSubscription({ siteId: dto.siteId, url: dto.url, eventTypes: [...new Set(dto.eventTypes)], description: dto.description ?? null, createdBy: principal.id }),
     );
     await this.manage(principal, 'integration-subscription-created', { subscriptionId: subscription.subscriptionId, siteId: dto.siteId, eventTypes: subscription.eventTypes }, correlationId);
@@ -67,18 +68,18 @@ export class IntegrationsService {
   }
 
   async listSubscriptions(principal: Principal) {
-    return { subscriptions: await this.guard(() => this.store.listSubscriptions(principal.sites)) };
+    return { subscriptions: await storeCall(() => this.store.listSubscriptions(principal.sites)) };
   }
 
   async getSubscription(principal: Principal, subscriptionId: string) {
     const subscription = await this.subscriptionAtSite(principal, subscriptionId);
-    return { ...subscription, operationalEvents: await this.guard(() => this.store.operationalEvents(subscriptionId)) };
+    return { ...subscription, operationalEvents: await storeCall(() => this.store.operationalEvents(subscriptionId)) };
   }
 
   async updateSubscription(principal: Principal, subscriptionId: string, dto: UpdateSubscriptionDto, correlationId: string) {
     await this.subscriptionAtSite(principal, subscriptionId);
     if (dto.url !== undefined) this.requireUrl(dto.url);
-    const updated = await this.guard(() =>
+    const updated = await storeCall(() =>
       this.store.updateSubscription(subscriptionId, {
         ...(dto.url !== undefined ? { url: dto.url } : {}),
         ...(dto.eventTypes !== undefined ? { eventTypes: [...new Set(dto.eventTypes)] } : {}),
@@ -92,14 +93,14 @@ export class IntegrationsService {
 
   async rotateSubscriptionSecret(principal: Principal, subscriptionId: string, correlationId: string) {
     await this.subscriptionAtSite(principal, subscriptionId);
-    const rotated = (await this.guard(() => this.store.rotateSubscriptionSecret(subscriptionId)))!;
+    const rotated = (await storeCall(() => this.store.rotateSubscriptionSecret(subscriptionId)))!;
     await this.manage(principal, 'integration-subscription-secret-rotated', { subscriptionId }, correlationId);
     return { subscriptionId, secret: rotated.secret, previousSecretValidUntil: rotated.previousValidUntil };
   }
 
   async recover(principal: Principal, subscriptionId: string, since: string, correlationId: string) {
     await this.subscriptionAtSite(principal, subscriptionId);
-    const requeued = await this.guard(() => this.store.recover(subscriptionId, new Date(since)));
+    const requeued = await storeCall(() => this.store.recover(subscriptionId, new Date(since)));
     await this.manage(principal, 'integration-subscription-recovered', { subscriptionId, since, requeued }, correlationId);
     return { subscriptionId, since, requeued };
   }
@@ -109,36 +110,36 @@ export class IntegrationsService {
     const limit = query.limit === undefined ? 50 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw ApiError.badRequest([{ field: 'limit', message: 'must be a whole number from 1 to 500' }], 'The query is not valid.');
     if (query.before !== undefined && !/^[1-9][0-9]{0,17}$/.test(query.before)) throw ApiError.badRequest([{ field: 'before', message: 'must be a global position' }], 'The query is not valid.');
-    const page = await this.guard(() => this.store.listDeliveries({ subscriptionId }, { limit, ...(query.before ? { before: query.before } : {}) }));
+    const page = await storeCall(() => this.store.listDeliveries({ subscriptionId }, { limit, ...(query.before ? { before: query.before } : {}) }));
     return { deliveries: page, nextBefore: page.length === limit ? page[page.length - 1]!.globalPosition : null };
   }
 
   async delivery(principal: Principal, deliveryId: string) {
     const delivery = await this.deliveryAtSite(principal, deliveryId);
-    return { ...delivery, attemptsLog: await this.guard(() => this.store.attempts(deliveryId)) };
+    return { ...delivery, attemptsLog: await storeCall(() => this.store.attempts(deliveryId)) };
   }
 
   async deliveriesOfEvent(principal: Principal, eventId: string) {
     if (!UUID.test(eventId)) throw notFound('event');
-    const all = await this.guard(() => this.store.listDeliveries({ eventId }, { limit: 500 }));
+    const all = await storeCall(() => this.store.listDeliveries({ eventId }, { limit: 500 }));
     return { eventId, deliveries: all.filter((d) => principal.sites.includes(d.siteId)) };
   }
 
   async redeliver(principal: Principal, deliveryId: string, correlationId: string) {
     await this.deliveryAtSite(principal, deliveryId);
-    await this.guard(() => this.store.redeliver(deliveryId));
+    await storeCall(() => this.store.redeliver(deliveryId));
     await this.manage(principal, 'integration-delivery-redelivered', { deliveryId }, correlationId);
     return { deliveryId, status: 'pending' };
   }
 
   private async subscriptionAtSite(principal: Principal, subscriptionId: string): Promise<Subscription> {
-    const subscription = UUID.test(subscriptionId) ? await this.guard(() => this.store.getSubscription(subscriptionId)) : null;
+    const subscription = UUID.test(subscriptionId) ? await storeCall(() => this.store.getSubscription(subscriptionId)) : null;
     if (!subscription || !principal.sites.includes(subscription.siteId)) throw notFound('subscription');
     return subscription;
   }
 
   private async deliveryAtSite(principal: Principal, deliveryId: string): Promise<Delivery> {
-    const delivery = DELIVERY_ID.test(deliveryId) ? await this.guard(() => this.store.getDelivery(deliveryId)) : null;
+    const delivery = DELIVERY_ID.test(deliveryId) ? await storeCall(() => this.store.getDelivery(deliveryId)) : null;
     if (!delivery || !principal.sites.includes(delivery.siteId)) throw notFound('delivery');
     return delivery;
   }
@@ -156,14 +157,5 @@ export class IntegrationsService {
 
   private async manage(principal: Principal, resource: string, detail: Record<string, unknown>, correlationId: string): Promise<void> {
     await this.audit.record(principal, { action: 'manage', resource, courseId: null, query: detail, outcome: 'ok', correlationId });
-  }
-
-  private async guard<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof ApiError) throw error;
-      throw ApiError.unavailable('The integrations store');
-    }
   }
 }
