@@ -59,7 +59,7 @@ describe('complete courses over HTTP (time skipping)', () => {
         const data = driver.shiftData(command.data) as Record<string, unknown>;
         const res =
           command.type === 'StartCourse'
-            ? await http(baseUrl, 'POST', '/courses', { token, body: { patientRef: data['patientRef'], siteId: data['siteId'], protocolId: data['protocolId'] } })
+            ? await http(baseUrl, 'POST', '/courses', { token, body: { patientRef: `${String(data['patientRef'])}-${randomUUID().slice(0, 8)}`, siteId: data['siteId'], protocolId: data['protocolId'] } })
             : await http(baseUrl, 'POST', `/courses/${courseId}/commands`, { token, body: { type: command.type, data } });
         if (res.status !== 200 && res.status !== 201) {
           throw new Error(`${command.type} at ${command.metadata.now}: HTTP ${res.status} ${JSON.stringify(res.body)}`);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { courseStreamId, courseWorkflowId } from '@care/contracts';
 import { EventStore } from '@care/event-store';
@@ -15,7 +16,8 @@ describe('record integrity', () => {
   let coordinator: string;
 
   const startCourse = async (patientRef: string): Promise<string> => {
-    const res = await http(stack.baseUrl, 'POST', '/courses', { token: coordinator, body: { patientRef, siteId: 'site-a', protocolId: 'mdma-at-ptsd' } });
+    // A new patient per course (one active course per patient and protocol).
+    const res = await http(stack.baseUrl, 'POST', '/courses', { token: coordinator, body: { patientRef: `${patientRef}-${randomUUID().slice(0, 8)}`, siteId: 'site-a', protocolId: 'mdma-at-ptsd' } });
     expect(res.status).toBe(201);
     return res.body.courseId as string;
   };

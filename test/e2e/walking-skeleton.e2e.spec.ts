@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { http, startTestStack, type TestStack } from '../support/test-stack';
 
 /**
@@ -16,7 +17,8 @@ describe('walking skeleton (HTTP -> Temporal update -> PostgreSQL)', () => {
   const startCourse = async (body: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
     http(stack.baseUrl, 'POST', '/courses', {
       token: coordinator,
-      body: { patientRef: 'P-0001', siteId: 'site-a', protocolId: 'mdma-at-ptsd', ...body },
+      // A new patient each time unless the test names one (one active course per patient and protocol).
+      body: { patientRef: `P-${randomUUID().slice(0, 8)}`, siteId: 'site-a', protocolId: 'mdma-at-ptsd', ...body },
       headers,
     });
 
@@ -91,8 +93,8 @@ describe('walking skeleton (HTTP -> Temporal update -> PostgreSQL)', () => {
 
   it('returns the same course for a repeated Idempotency-Key and 409 for a different body', async () => {
     const key = `start-${Date.now()}-abc`;
-    const first = await startCourse({}, { 'idempotency-key': key });
-    const again = await startCourse({}, { 'idempotency-key': key });
+    const first = await startCourse({ patientRef: 'P-IDEM-0001' }, { 'idempotency-key': key });
+    const again = await startCourse({ patientRef: 'P-IDEM-0001' }, { 'idempotency-key': key });
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.body.courseId).toBe(first.body.courseId);

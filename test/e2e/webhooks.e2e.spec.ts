@@ -36,7 +36,7 @@ describe('webhooks', () => {
     return res.body as { subscriptionId: string; secret: string };
   };
   const startCourse = async (): Promise<string> => {
-    const res = await http(stack.baseUrl, 'POST', '/courses', { token: coordinator, body: { patientRef: 'P-HOOK-SECRET-REF', siteId: SITE, protocolId: 'mdma-at-ptsd' } });
+    const res = await http(stack.baseUrl, 'POST', '/courses', { token: coordinator, body: { patientRef: `P-HOOK-SECRET-${randomUUID().slice(0, 8)}`, siteId: SITE, protocolId: 'mdma-at-ptsd' } });
     expect(res.status).toBe(201);
     return res.body.courseId as string;
   };
@@ -106,7 +106,7 @@ describe('webhooks', () => {
       expect(verified).toMatchObject({ type: 'course.started', data: { courseId, siteId: SITE, streamVersion: 1 } });
       expect(okRequest!.headers['webhook-id']).toBe(okDelivery.deliveryId);
       // Thin: no patient reference, nothing clinical.
-      expect(okRequest!.body).not.toContain('P-HOOK-SECRET-REF');
+      expect(okRequest!.body).not.toContain('P-HOOK-SECRET');
       expect(okDelivery.attemptsLog).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200 })]);
       const [event] = (await stack.db.query(`SELECT event_id FROM es.events WHERE stream_id = $1 AND stream_version = 1`, [courseStreamId(courseId)])) as { event_id: string }[];
       expect(verified.data.eventId).toBe(event!.event_id);
@@ -298,7 +298,7 @@ describe('webhooks', () => {
     });
 
     it('answers 404 for a course that is not at the source site', async () => {
-      const elsewhere = await http(stack.baseUrl, 'POST', '/courses', { token: await stack.token({ sub: 'u-other-site', site: 'site-a' }), body: { patientRef: 'P-ELSEWHERE', siteId: 'site-a', protocolId: 'mdma-at-ptsd' } });
+      const elsewhere = await http(stack.baseUrl, 'POST', '/courses', { token: await stack.token({ sub: 'u-other-site', site: 'site-a' }), body: { patientRef: `P-ELSEWHERE-${randomUUID().slice(0, 8)}`, siteId: 'site-a', protocolId: 'mdma-at-ptsd' } });
       const res = await send(consent(elsewhere.body.courseId));
       expect(res.status).toBe(404);
       expect((await eventsOf(elsewhere.body.courseId)).map((e) => e.event_type)).toEqual(['CourseStarted']);

@@ -9,6 +9,7 @@ import { TokenVerifier } from './auth/token-verifier';
 import { CoursesController } from './courses/courses.controller';
 import { CoursesService } from './courses/courses.service';
 import { CommandReceipts } from './courses/command-receipts.service';
+import { ActiveCourses } from './courses/active-courses.service';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { HealthController } from './health/health.controller';
 import { DependencyHealth } from './infrastructure/dependency-health';
@@ -31,6 +32,7 @@ export class AppModule {
         TokenVerifier,
         DependencyHealth,
         CommandReceipts,
+        ActiveCourses,
         CoursesService,
         IntegrationsService,
         InboundWebhooksService,

@@ -42,6 +42,7 @@ import { APP_CONFIG, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from '../infrastruct
 import type { StartCourseDto } from './dto/start-course.dto';
 import { commandIdFor, CommandReceipts, deterministicId, type CommandReceipt } from './command-receipts.service';
 import { foldCourse } from './course-record';
+import { ActiveCourses } from './active-courses.service';
 
 const COURSE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const COMMAND_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -113,6 +114,7 @@ export class CoursesService {
     private readonly eventStore: EventStore,
     private readonly receipts: CommandReceipts,
     private readonly audit: AuditService,
+    private readonly activeCourses: ActiveCourses,
   ) {}
 
   /** The command key of a request: the client's Idempotency-Key (checked), or a new one. */
@@ -142,6 +144,14 @@ export class CoursesService {
       const stored = await this.readStream(courseId);
       if (stored.length > 0) return { status: 201, body: { courseId, state: foldCourse(stored), events: stored.slice(0, 1).map(asRecorded) } };
     }
+    // One active course per patient, protocol and site (a repeat of this very start keeps its place).
+    const place = { siteId: dto.siteId, patientRef: dto.patientRef, protocolId: dto.protocolId };
+    await this.activeCourses.claim(place, courseId, async (holder) => {
+      const events = await this.readStream(holder);
+      if (events.length === 0) return 'absent';
+      const status = foldCourse(events).status;
+      return status === 'completed' || status === 'withdrawn' ? 'closed' : 'active';
+    });
 
     const operation = new WithStartWorkflowOperation<(input: CourseWorkflowInput) => Promise<CourseState>>(COURSE_WORKFLOW_TYPE, {
       workflowId: courseWorkflowId(courseId),
@@ -159,6 +169,8 @@ export class CoursesService {
     } catch (error) {
       const settled = await this.settle(error, receipt, courseId, commandKey);
       if (settled instanceof PendingAnswer) return { status: 202, body: settled.body };
+      // Refused: the course never started, so it holds no place.
+      if (settled instanceof ApiError && settled.isRefusal) await this.activeCourses.release(place, courseId);
       throw settled;
     }
   }

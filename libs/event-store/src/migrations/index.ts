@@ -6,6 +6,7 @@ import { CreateDatabaseRoles1764200000002 } from './1764200000002-create-databas
 import { CreateNotificationOutbox1764210000000 } from './1764210000000-create-notification-outbox';
 import { CreateCommandReceipts1764300000000 } from './1764300000000-create-command-receipts';
 import { CreateIntegrations1764300000001 } from './1764300000001-create-integrations';
+import { CreateActiveCourses1764300000002 } from './1764300000002-create-active-courses';
 
 /** Every migration, in order. Listed explicitly so the compiled app never depends on file globs. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   CreateNotificationOutbox1764210000000,
   CreateCommandReceipts1764300000000,
   CreateIntegrations1764300000001,
+  CreateActiveCourses1764300000002,
 ];
