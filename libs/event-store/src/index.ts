@@ -7,3 +7,4 @@ export * from './ledger';
 export * from './access-log/access-log';
 export * from './projections';
 export * from './notification-outbox';
+export * from './query-rows';

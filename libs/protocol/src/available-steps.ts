@@ -21,7 +21,7 @@ import {
   supplementalWindow,
 } from './rules/course.rules';
 import { addHours, addMinutes, isBefore } from './rules/time';
-import { activeHolds, type CourseState, type SessionState } from './state';
+import { activeHolds, isCourseClosed, type CourseState, type SessionState } from './state';
 
 /** A step a user could take next: the command, what it applies to, and its time window if it has one. */
 export type Step = {
@@ -194,7 +194,7 @@ export const availableSteps = (state: CourseState, now: string): AvailableSteps 
     return out.result;
   }
   const def = state.protocol && findProtocol(state.protocol.id, state.protocol.version);
-  if (!def || state.status === 'withdrawn' || state.status === 'completed') return out.result;
+  if (!def || isCourseClosed(state)) return out.result;
 
   if (state.screening.eligibility === null) {
     screeningSteps(def, state, out);

@@ -57,7 +57,7 @@ import { outcomeProblems, vitalBreaches } from './rules/outcome.rules';
 import { isBefore, minutesBetween } from './rules/time';
 import { unsigned } from './rules/unsigned';
 import { VITAL_FIELDS } from './rules/vitals';
-import type { CourseState, SessionState } from './state';
+import { isCourseClosed, type CourseState, type SessionState } from './state';
 
 export { evolve } from './course.evolve';
 
@@ -123,7 +123,7 @@ const preconditions = (command: CourseCommand, state: CourseState): Rejection | 
     if (state.status === 'not_started' || state.siteId !== actor.siteId) {
       return reject('COURSE_NOT_FOUND', 'No such course of care at your site.');
     }
-    if (state.status === 'withdrawn' || state.status === 'completed') {
+    if (isCourseClosed(state)) {
       return reject('COURSE_CLOSED', 'This course of care is closed; nothing more can be recorded on it.');
     }
   }

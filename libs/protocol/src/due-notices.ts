@@ -3,7 +3,7 @@ import type { DueNotice } from './command';
 import type { ProtocolDefinition } from './definitions/protocol-definition';
 import { findProtocol } from './definitions/registry';
 import { addHours, isBefore } from './rules/time';
-import type { CourseState } from './state';
+import { isCourseClosed, type CourseState } from './state';
 
 /** A notice the course workflow still owes about a due date, and the moment it is owed. */
 export type PendingNotice = { notice: DueNotice; due: DueDate; fireAt: string };
@@ -34,7 +34,7 @@ const noticesFor = (def: ProtocolDefinition, state: CourseState, due: DueDate, n
  */
 export const pendingNotices = (state: CourseState, now: string): PendingNotice[] => {
   const def = state.protocol && findProtocol(state.protocol.id, state.protocol.version);
-  if (!def || state.status === 'withdrawn' || state.status === 'completed' || state.status === 'not_started') return [];
+  if (!def || isCourseClosed(state) || state.status === 'not_started') return [];
   return availableSteps(state, now)
     .due.filter((d) => !WATCHED_BY_CHILD.has(d.command))
     .flatMap((d) => noticesFor(def, state, d, now))

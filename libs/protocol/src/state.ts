@@ -103,6 +103,9 @@ export type CourseState = {
   eligibleSince: string | null;
 };
 
+/** A withdrawn or completed course: nothing more may be recorded on it. */
+export const isCourseClosed = (state: Pick<CourseState, 'status'>): boolean => state.status === 'withdrawn' || state.status === 'completed';
+
 export const initialState = (): CourseState => ({
   version: 0,
   status: 'not_started',

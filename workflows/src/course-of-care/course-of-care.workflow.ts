@@ -19,6 +19,7 @@ import {
   findProtocol,
   findUnstorableText,
   initialState,
+  isCourseClosed as isClosed,
   pendingNotices,
   type CourseCommand,
   type CourseEvent,
@@ -80,7 +81,6 @@ const rejected = (rejection: Rejection): ApplicationFailure =>
 const stamped = (command: CourseCommand): CourseCommand =>
   ({ ...command, metadata: { ...command.metadata, now: new Date().toISOString() } }) as CourseCommand;
 
-const isClosed = (state: CourseState): boolean => state.status === 'withdrawn' || state.status === 'completed';
 
 /** Why the course's record could not be written; once set, the course takes no more commands. */
 type RecordFailure = { code: 'RECORD_DIVERGED' | 'RECORD_UNAVAILABLE'; cause: string };

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { queryRows } from '@care/event-store';
 import { ApiError } from '../errors/api-error';
 import { DATA_SOURCE } from '../infrastructure/tokens';
 
@@ -8,10 +9,6 @@ export type HolderState = 'active' | 'closed' | 'absent';
 
 /** How long a start may take to reach the record before its place counts as abandoned (an unstarted workflow ends after 10 minutes). */
 const ABANDONED_START_MS = 15 * 60_000;
-
-/** TypeORM answers an UPDATE with `[rows, affected]`: the rows. */
-const updatedRows = (result: unknown): unknown[] =>
-  (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result) as unknown[];
 
 /**
  * One active course per patient, protocol and site (`api.active_courses`). The first start takes the
@@ -42,7 +39,7 @@ export class ActiveCourses {
           details: { courseId: held.course_id },
         });
       }
-      const moved = updatedRows(
+      const moved = queryRows(
         await this.query(
           `UPDATE api.active_courses SET course_id = $5, claimed_at = now()
             WHERE site_id = $1 AND patient_ref = $2 AND protocol_id = $3 AND course_id = $4 RETURNING course_id`,

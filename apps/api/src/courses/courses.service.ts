@@ -27,6 +27,7 @@ import {
   decide,
   findProtocol,
   initialState,
+  isCourseClosed,
   parseCommandInput,
   SYSTEM_COMMAND_TYPES,
   type CourseCommand,
@@ -149,8 +150,7 @@ export class CoursesService {
     await this.activeCourses.claim(place, courseId, async (holder) => {
       const events = await this.readStream(holder);
       if (events.length === 0) return 'absent';
-      const status = foldCourse(events).status;
-      return status === 'completed' || status === 'withdrawn' ? 'closed' : 'active';
+      return isCourseClosed(foldCourse(events)) ? 'closed' : 'active';
     });
 
     const operation = new WithStartWorkflowOperation<(input: CourseWorkflowInput) => Promise<CourseState>>(COURSE_WORKFLOW_TYPE, {
@@ -357,7 +357,7 @@ export class CoursesService {
   /** The workflow is gone but the course's record exists: closed, or lost by Temporal. */
   private async closedOrMissing(courseId: string): Promise<ApiError> {
     const state = foldCourse(await this.readStream(courseId));
-    if (state.status === 'completed' || state.status === 'withdrawn') {
+    if (isCourseClosed(state)) {
       return new ApiError({ statusCode: 422, code: 'COURSE_CLOSED', message: 'This course of care is closed; nothing more can be recorded on it.' });
     }
     return ApiError.notFound();

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { SecretBox } from '@care/crypto';
+import { queryRows } from '@care/event-store';
 import { thinPayload, type ThinPayload } from '../catalogue';
 import { generateWebhookSecret } from '../secrets';
 
@@ -63,10 +64,6 @@ export type DeliveryAttempt = {
 };
 
 export type OperationalEvent = { id: string; subscriptionId: string | null; type: string; detail: Record<string, unknown>; recordedAt: string };
-
-/** TypeORM answers an UPDATE with `[rows, affected]` (other statements with the rows): the rows either way. */
-const updated = <T>(result: unknown): T[] =>
-  (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result) as T[];
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
 const info = (secrets: SealedSecret[]): SecretInfo[] => secrets.map((s) => ({ createdAt: s.createdAt, expiresAt: s.expiresAt }));
@@ -245,7 +242,7 @@ export class IntegrationsStore {
 
   /** Changes url, event types or enabled; enabling clears the reason it was disabled and its failure streak. */
   async updateSubscription(subscriptionId: string, patch: { url?: string; eventTypes?: string[]; enabled?: boolean; description?: string | null }): Promise<Subscription | null> {
-    const [row] = updated<SubscriptionRow>(await this.db.query(
+    const [row] = queryRows<SubscriptionRow>(await this.db.query(
       `UPDATE integrations.subscriptions SET
          url = coalesce($2, url),
          event_types = coalesce($3, event_types),
@@ -272,7 +269,7 @@ export class IntegrationsStore {
   }
 
   async disableSubscription(subscriptionId: string, reason: string, detail: Record<string, unknown>): Promise<boolean> {
-    const rows = updated(
+    const rows = queryRows(
       await this.db.query(
         `UPDATE integrations.subscriptions SET enabled = false, disabled_reason = $2, disabled_at = now(), updated_at = now()
           WHERE subscription_id = $1 AND enabled RETURNING subscription_id`,
@@ -433,7 +430,7 @@ export class IntegrationsStore {
       [input.deliveryId, input.attemptedAt, input.delivered, input.run, input.statusCode, input.error, Math.round(input.latencyMs), input.responseExcerpt],
     )) as { attempt: number }[];
     const attempt = d!.attempt;
-    const [s] = updated<{ failing_since: Date | null }>(
+    const [s] = queryRows<{ failing_since: Date | null }>(
       await this.db.query(
         // Only when the streak starts or ends: concurrent deliveries to one endpoint do not queue on its row.
         `UPDATE integrations.subscriptions SET failing_since = CASE WHEN $2 THEN NULL ELSE $3::timestamptz END
@@ -458,13 +455,13 @@ export class IntegrationsStore {
 
   /** Queues one more run of a delivery (the relay starts it). False when it does not exist. */
   async redeliver(deliveryId: string): Promise<boolean> {
-    const rows = updated(await this.db.query(`UPDATE integrations.deliveries SET runs = runs + 1, status = 'pending' WHERE delivery_id = $1 RETURNING delivery_id`, [deliveryId]));
+    const rows = queryRows(await this.db.query(`UPDATE integrations.deliveries SET runs = runs + 1, status = 'pending' WHERE delivery_id = $1 RETURNING delivery_id`, [deliveryId]));
     return rows.length === 1;
   }
 
   /** Queues again every failed or skipped delivery of a subscription created since `since` (at most 10,000). */
   async recover(subscriptionId: string, since: Date): Promise<number> {
-    const rows = updated(await this.db.query(
+    const rows = queryRows(await this.db.query(
       `UPDATE integrations.deliveries SET runs = runs + 1, status = 'pending'
         WHERE delivery_id IN (SELECT delivery_id FROM integrations.deliveries
                                WHERE subscription_id = $1 AND created_at >= $2 AND status IN ('failed', 'skipped')
@@ -495,7 +492,7 @@ export class IntegrationsStore {
       const secret = generateWebhookSecret();
       const kept = active(row.secrets, now).map((s) => (s.expiresAt === null ? { ...s, expiresAt: until } : s));
       const secrets = [{ sealed: this.box.seal(secret, purpose), createdAt: now.toISOString(), expiresAt: null }, ...kept].slice(0, MAX_SECRETS);
-      const changed = updated(
+      const changed = queryRows(
         await this.db.query(`UPDATE integrations.${table} SET secrets = $2, updated_at = now() WHERE ${idColumn} = $1 AND secrets = $3 RETURNING ${idColumn}`, [
           id,
           JSON.stringify(secrets),
