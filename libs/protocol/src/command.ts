@@ -20,6 +20,14 @@ export type CommandMetadata = {
  */
 export type SignatureInput = { meaning: string; recordHash?: string };
 type Signable = { signature?: SignatureInput };
+/**
+ * When a step happened (its clinical time, UTC), if not at the moment it is entered; the entry time is
+ * the command's `metadata.now`. An entry more than the protocol's `lateEntryAfterMinutes` after the
+ * clinical time is a late entry and needs `lateEntryReason` (ALCOA+ "contemporaneous"). See clinical-time.ts.
+ */
+type Timed = { performedAt?: string; lateEntryReason?: string };
+/** A step whose own time field (`consentedAt`, `measuredAt`) is its clinical time: only the late-entry reason is added. */
+type LateEntryReason = { lateEntryReason?: string };
 
 /** A scalar value of an outcome field (assessment item, monitoring-form field, correction). */
 export type OutcomeValue = string | number | boolean;
@@ -29,52 +37,52 @@ type Command<T extends string, D> = { type: T; data: D; metadata: CommandMetadat
 
 // ---------------------------------------------------------------- screening
 
-export type StartCourse = Command<'StartCourse', { courseId: string; patientRef: string; siteId: string; protocolId: string }>;
+export type StartCourse = Command<'StartCourse', { courseId: string; patientRef: string; siteId: string; protocolId: string } & Timed>;
 export type RecordInformedConsent = Command<
   'RecordInformedConsent',
-  { consentFormVersion: string; consentedAt: string; consentsToRecording?: boolean } & Signable
+  { consentFormVersion: string; consentedAt: string; consentsToRecording?: boolean } & LateEntryReason & Signable
 >;
 export type RecordEmergencyContact = Command<'RecordEmergencyContact', { contactRef: string } & Signable>;
 /** `pass`: an inclusion criterion is met, or an exclusion criterion is absent. */
 export type RecordEligibilityCriterion = Command<
   'RecordEligibilityCriterion',
-  { criterionId: string; outcome: 'pass' | 'fail'; evidence: string } & Signable
+  { criterionId: string; outcome: 'pass' | 'fail'; evidence: string } & Timed & Signable
 >;
-export type RecordMedicalClearance = Command<'RecordMedicalClearance', { cleared: boolean; evidence: string } & Signable>;
+export type RecordMedicalClearance = Command<'RecordMedicalClearance', { cleared: boolean; evidence: string } & Timed & Signable>;
 /** `endsAt` is required when a washout is required; it gates the first dosing session. */
 export type RecordMedicationWashout = Command<'RecordMedicationWashout', { required: boolean; endsAt?: string } & Signable>;
 export type PregnancyTestResult = 'negative' | 'positive' | 'not_applicable';
-export type RecordPregnancyTest = Command<'RecordPregnancyTest', { result: PregnancyTestResult } & Signable>;
-export type DetermineEligibility = Command<'DetermineEligibility', { eligible: boolean; reason?: string } & Signable>;
+export type RecordPregnancyTest = Command<'RecordPregnancyTest', { result: PregnancyTestResult } & Timed & Signable>;
+export type DetermineEligibility = Command<'DetermineEligibility', { eligible: boolean; reason?: string } & Timed & Signable>;
 
 // ---------------------------------------------------------------- assessments
 
 /** `timepoint`: `baseline`, a session key (during that visit) or an assessment point key. */
 export type RecordAssessment = Command<
   'RecordAssessment',
-  { instrument: string; timepoint: string; values: OutcomeValues } & Signable
+  { instrument: string; timepoint: string; values: OutcomeValues } & Timed & Signable
 >;
 
 // ---------------------------------------------------------------- sessions
 
 export type ScheduleSession = Command<'ScheduleSession', { sessionKey: string; scheduledFor: string } & Signable>;
-export type StartSession = Command<'StartSession', { sessionKey: string } & Signable>;
-export type CompleteSession = Command<'CompleteSession', { sessionKey: string } & Signable>;
-export type MarkSessionMissed = Command<'MarkSessionMissed', { sessionKey: string; reason: string } & Signable>;
-export type CancelSession = Command<'CancelSession', { sessionKey: string; reason: string } & Signable>;
+export type StartSession = Command<'StartSession', { sessionKey: string } & Timed & Signable>;
+export type CompleteSession = Command<'CompleteSession', { sessionKey: string } & Timed & Signable>;
+export type MarkSessionMissed = Command<'MarkSessionMissed', { sessionKey: string; reason: string } & Timed & Signable>;
+export type CancelSession = Command<'CancelSession', { sessionKey: string; reason: string } & Timed & Signable>;
 
 // ---------------------------------------------------------------- dosing-session steps
 
 export type RecordPreDoseChecks = Command<
   'RecordPreDoseChecks',
-  { sessionKey: string; fasting: boolean; pregnancyTest: PregnancyTestResult } & Signable
+  { sessionKey: string; fasting: boolean; pregnancyTest: PregnancyTestResult } & Timed & Signable
 >;
-export type AdministerDose = Command<'AdministerDose', { sessionKey: string; amountMg: number; lotNumber?: string } & Signable>;
+export type AdministerDose = Command<'AdministerDose', { sessionKey: string; amountMg: number; lotNumber?: string } & Timed & Signable>;
 export type AdministerSupplementalDose = Command<
   'AdministerSupplementalDose',
-  { sessionKey: string; amountMg: number; lotNumber?: string } & Signable
+  { sessionKey: string; amountMg: number; lotNumber?: string } & Timed & Signable
 >;
-export type WithholdSupplementalDose = Command<'WithholdSupplementalDose', { sessionKey: string; reason: string } & Signable>;
+export type WithholdSupplementalDose = Command<'WithholdSupplementalDose', { sessionKey: string; reason: string } & Timed & Signable>;
 export const VITALS_TIMINGS = ['pre_dose', 'post_dose', 'discharge', 'other'] as const;
 export type VitalsTiming = (typeof VITALS_TIMINGS)[number];
 /** Units: mmHg, mmHg, beats per minute, degrees Celsius. `measuredAt` defaults to the command time. */
@@ -88,12 +96,13 @@ export type RecordVitals = Command<
     heartRate: number;
     temperatureC?: number;
     measuredAt?: string;
-  } & Signable
+  } & LateEntryReason &
+    Signable
 >;
-export type RaiseAlert = Command<'RaiseAlert', { sessionKey?: string; reason: string } & Signable>;
+export type RaiseAlert = Command<'RaiseAlert', { sessionKey?: string; reason: string } & Timed & Signable>;
 export type DischargePatient = Command<
   'DischargePatient',
-  { sessionKey: string; criteriaMet: boolean; escortRef?: string; overnightStay?: boolean } & Signable
+  { sessionKey: string; criteriaMet: boolean; escortRef?: string; overnightStay?: boolean } & Timed & Signable
 >;
 export type SubmitMonitoringForm = Command<'SubmitMonitoringForm', { sessionKey: string; values: OutcomeValues } & Signable>;
 
@@ -127,7 +136,7 @@ export const WITHDRAWAL_REASONS = [
   'other',
 ] as const;
 export type WithdrawalReason = (typeof WITHDRAWAL_REASONS)[number];
-export type WithdrawCourse = Command<'WithdrawCourse', { reason: WithdrawalReason; note?: string } & Signable>;
+export type WithdrawCourse = Command<'WithdrawCourse', { reason: WithdrawalReason; note?: string } & Timed & Signable>;
 /** Corrects the values of an earlier event, found by its stream version. The original stays in the record. */
 export type CorrectEvent = Command<'CorrectEvent', { eventVersion: number; reason: string; values: OutcomeValues } & Signable>;
 export type CompleteCourse = Command<'CompleteCourse', Signable>;

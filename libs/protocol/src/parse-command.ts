@@ -43,6 +43,10 @@ const decimal = (min: number, max: number, unit?: string): FieldSpec => ({ kind:
 const values = (): FieldSpec => ({ kind: 'values', required: true });
 const optional = (spec: FieldSpec): FieldSpec => ({ ...spec, required: false });
 const signature = optional({ kind: 'signature', required: false });
+/** The clinical time of a step and the reason it is entered late, if it is (see clinical-time.ts). */
+const performedAt = optional(datetime());
+const lateEntryReason = optional(text(500));
+const timed = { performedAt, lateEntryReason };
 
 const vital = (name: string): FieldSpec => {
   const f = VITAL_FIELDS.find((v) => v.name === name)!;
@@ -56,24 +60,24 @@ const STREAM_VERSION = integer(1, Number.MAX_SAFE_INTEGER);
 
 /** The shape of each command's `data`. The decider relies on these having been checked. */
 const COMMAND_SCHEMAS: Record<CourseCommandType, Record<string, FieldSpec>> = {
-  StartCourse: { courseId: identifier(), patientRef: identifier(), siteId: identifier(), protocolId: identifier() },
-  RecordInformedConsent: { consentFormVersion: text(64), consentedAt: datetime(), consentsToRecording: optional(bool()), signature },
+  StartCourse: { courseId: identifier(), patientRef: identifier(), siteId: identifier(), protocolId: identifier(), ...timed },
+  RecordInformedConsent: { consentFormVersion: text(64), consentedAt: datetime(), consentsToRecording: optional(bool()), lateEntryReason, signature },
   RecordEmergencyContact: { contactRef: identifier(), signature },
-  RecordEligibilityCriterion: { criterionId: identifier(), outcome: oneOf(['pass', 'fail']), evidence: text(1000), signature },
-  RecordMedicalClearance: { cleared: bool(), evidence: text(1000), signature },
+  RecordEligibilityCriterion: { criterionId: identifier(), outcome: oneOf(['pass', 'fail']), evidence: text(1000), ...timed, signature },
+  RecordMedicalClearance: { cleared: bool(), evidence: text(1000), ...timed, signature },
   RecordMedicationWashout: { required: bool(), endsAt: optional(datetime()), signature },
-  RecordPregnancyTest: { result: oneOf(['negative', 'positive', 'not_applicable']), signature },
-  DetermineEligibility: { eligible: bool(), reason: optional(text(1000)), signature },
-  RecordAssessment: { instrument: identifier(), timepoint: identifier(), values: values(), signature },
+  RecordPregnancyTest: { result: oneOf(['negative', 'positive', 'not_applicable']), ...timed, signature },
+  DetermineEligibility: { eligible: bool(), reason: optional(text(1000)), ...timed, signature },
+  RecordAssessment: { instrument: identifier(), timepoint: identifier(), values: values(), ...timed, signature },
   ScheduleSession: { sessionKey: sessionKey(), scheduledFor: datetime(), signature },
-  StartSession: { sessionKey: sessionKey(), signature },
-  CompleteSession: { sessionKey: sessionKey(), signature },
-  MarkSessionMissed: { sessionKey: sessionKey(), reason: text(500), signature },
-  CancelSession: { sessionKey: sessionKey(), reason: text(500), signature },
-  RecordPreDoseChecks: { sessionKey: sessionKey(), fasting: bool(), pregnancyTest: oneOf(['negative', 'positive', 'not_applicable']), signature },
-  AdministerDose: { sessionKey: sessionKey(), amountMg: doseMg(), lotNumber: optional(text(64)), signature },
-  AdministerSupplementalDose: { sessionKey: sessionKey(), amountMg: doseMg(), lotNumber: optional(text(64)), signature },
-  WithholdSupplementalDose: { sessionKey: sessionKey(), reason: text(500), signature },
+  StartSession: { sessionKey: sessionKey(), ...timed, signature },
+  CompleteSession: { sessionKey: sessionKey(), ...timed, signature },
+  MarkSessionMissed: { sessionKey: sessionKey(), reason: text(500), ...timed, signature },
+  CancelSession: { sessionKey: sessionKey(), reason: text(500), ...timed, signature },
+  RecordPreDoseChecks: { sessionKey: sessionKey(), fasting: bool(), pregnancyTest: oneOf(['negative', 'positive', 'not_applicable']), ...timed, signature },
+  AdministerDose: { sessionKey: sessionKey(), amountMg: doseMg(), lotNumber: optional(text(64)), ...timed, signature },
+  AdministerSupplementalDose: { sessionKey: sessionKey(), amountMg: doseMg(), lotNumber: optional(text(64)), ...timed, signature },
+  WithholdSupplementalDose: { sessionKey: sessionKey(), reason: text(500), ...timed, signature },
   RecordVitals: {
     sessionKey: sessionKey(),
     timing: oneOf(VITALS_TIMINGS),
@@ -82,10 +86,11 @@ const COMMAND_SCHEMAS: Record<CourseCommandType, Record<string, FieldSpec>> = {
     heartRate: vital('heartRate'),
     temperatureC: optional(vital('temperatureC')),
     measuredAt: optional(datetime()),
+    lateEntryReason,
     signature,
   },
-  RaiseAlert: { sessionKey: optional(sessionKey()), reason: text(500), signature },
-  DischargePatient: { sessionKey: sessionKey(), criteriaMet: bool(), escortRef: optional(identifier()), overnightStay: optional(bool()), signature },
+  RaiseAlert: { sessionKey: optional(sessionKey()), reason: text(500), ...timed, signature },
+  DischargePatient: { sessionKey: sessionKey(), criteriaMet: bool(), escortRef: optional(identifier()), overnightStay: optional(bool()), ...timed, signature },
   SubmitMonitoringForm: { sessionKey: sessionKey(), values: values(), signature },
   ReportAdverseEvent: { description: text(2000), onsetAt: datetime(), sessionKey: optional(sessionKey()), seriousSuspected: optional(bool()), signature },
   ClassifyAdverseEvent: {
@@ -98,7 +103,7 @@ const COMMAND_SCHEMAS: Record<CourseCommandType, Record<string, FieldSpec>> = {
   },
   PlaceSafetyHold: { reason: text(500), signature },
   ClearSafetyHold: { holdRef: STREAM_VERSION, reason: text(500), signature },
-  WithdrawCourse: { reason: oneOf(WITHDRAWAL_REASONS), note: optional(text(1000)), signature },
+  WithdrawCourse: { reason: oneOf(WITHDRAWAL_REASONS), note: optional(text(1000)), ...timed, signature },
   CorrectEvent: { eventVersion: STREAM_VERSION, reason: text(1000), values: values(), signature },
   CompleteCourse: { signature },
   RecordDueDateNotice: { notice: oneOf(DUE_NOTICES), dueKey: text(400), dueAt: datetime() },

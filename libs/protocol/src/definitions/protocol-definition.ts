@@ -150,7 +150,15 @@ export type ProtocolDefinition = {
   aesiCategories: readonly string[];
   /** When the course workflow reminds, marks overdue and escalates around each due date. */
   notifications: NotificationsDefinition;
+  /**
+   * Minutes after a step's clinical time within which entering it counts as contemporaneous; a later
+   * entry needs a `lateEntryReason` and is flagged as a late entry. Absent: DEFAULT_LATE_ENTRY_AFTER_MINUTES.
+   */
+  lateEntryAfterMinutes?: number;
 };
+
+/** 60 minutes [I]: a session written up straight after it ends is contemporaneous; the next morning is not. */
+export const DEFAULT_LATE_ENTRY_AFTER_MINUTES = 60;
 
 /** Timing of the workflow's own notices about due dates (all [I]: site configuration, not clinical facts). */
 export type NotificationsDefinition = {
