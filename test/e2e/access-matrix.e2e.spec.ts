@@ -90,7 +90,7 @@ describe('route x role x site matrix', () => {
     const query: Record<string, string> = { 'GET /audit/events': `?courseId=${courseId}`, 'GET /audit/export': `?courseId=${courseId}` };
     const bodies: Record<string, unknown> = {
       'POST /courses': { patientRef: `P-MATRIX-${randomUUID().slice(0, 8)}`, siteId: OWN, protocolId: 'mdma-at-ptsd' },
-      'POST /courses/:courseId/commands': { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: '2026-01-05T08:30:00Z' }, expectedVersion: 99 },
+      'POST /courses/:courseId/commands': { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: new Date().toISOString() }, expectedVersion: 99 },
       'POST /integrations/sources': { name: 'Matrix source', siteId: OWN },
       'POST /integrations/subscriptions': { url: 'https://hooks.example.org/matrix', siteId: OWN, eventTypes: ['course.started'] },
       'PATCH /integrations/subscriptions/:subscriptionId': { description: 'matrix' },

@@ -7,7 +7,7 @@ import {
   runProjection,
   verifyInclusion,
 } from '@care/event-store';
-import { determineEligible, eventsOf, mdmaScreening } from '../../libs/protocol/src/testing/course.fixtures';
+import { at, determineEligible, eventsOf, mdmaDosingStart, mdmaPrepared, mdmaScreening } from '../../libs/protocol/src/testing/course.fixtures';
 import { http, startTestStack, type TestStack } from '../support/test-stack';
 
 /**
@@ -50,6 +50,24 @@ describe('auditors API and worklist (HTTP)', () => {
     return events;
   };
 
+  /**
+   * A course at site-a in its first dosing visit, dosed at 00:10 UTC today (the fixture's calendar moved), so
+   * the worklist of today has the supplemental dose (01:40 to 02:40) and the discharge (from 08:10).
+   */
+  const writeDosingCourse = async (db: DataSource, courseId: string) => {
+    const raw = eventsOf(...mdmaPrepared(), ...mdmaDosingStart('dosing-1', 28, 80));
+    const today = new Date();
+    today.setUTCHours(0, 10, 0, 0);
+    const shift = today.getTime() - Date.parse(at(28, '08:30'));
+    const shifted = JSON.parse(
+      JSON.stringify(raw).replace(/"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z)"/g, (_, iso: string) => JSON.stringify(new Date(Date.parse(iso) + shift).toISOString())),
+    ) as typeof raw;
+    const events = shifted.map((e) => ({ ...e, data: e.type === 'CourseStarted' ? { ...e.data, courseId, patientRef: `P-${courseId}` } : e.data }));
+    await new EventStore(db).append(`course-${courseId}`, 'course', 0, events as unknown as { type: string; schemaVersion: number; data: Record<string, unknown>; metadata: Record<string, unknown> }[]);
+    return today.getTime();
+  };
+  let dosedAt: number;
+
   beforeAll(async () => {
     stack = await startTestStack();
     signer = CheckpointSigner.fromFile(stack.config.ledger.signingKeyFile, true);
@@ -71,6 +89,7 @@ describe('auditors API and worklist (HTTP)', () => {
 
     await writeFixtureCourse(stack.db, 'fx-a', 'site-a');
     await writeFixtureCourse(stack.db, 'fx-b', 'site-b');
+    dosedAt = await writeDosingCourse(stack.db, 'fx-dosing');
     for (const p of PROJECTIONS) await runProjection(stack.db, p);
     await integrateLedger(stack.db, signer, { origin: stack.config.ledger.origin });
   });
@@ -86,9 +105,19 @@ describe('auditors API and worklist (HTTP)', () => {
     for (const item of a.body.items) {
       expect(item.courseId).not.toBe('fx-b');
       expect(Date.parse(item.dueAt)).toBeLessThan(endOfToday.getTime());
-      expect(item.overdue).toBe(Date.parse(item.dueAt) < Date.now());
+      // A step without a deadline (a discharge) is due from its time on, never overdue.
+      expect(item.overdue).toBe(!item.openEnded && Date.parse(item.dueAt) < Date.now());
     }
     expect(a.body.items.map((i: { courseId: string }) => i.courseId)).toContain('fx-a');
+    // The dosing visit's steps with their real times, by the protocol's own computation of the steps.
+    const minutes = (n: number) => new Date(dosedAt + n * 60_000).toISOString();
+    const dosing = a.body.items.filter((i: { courseId: string }) => i.courseId === 'fx-dosing');
+    expect(dosing).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ command: 'AdministerSupplementalDose', sessionKey: 'dosing-1', earliestAt: minutes(90), dueAt: minutes(150), openEnded: false }),
+        expect.objectContaining({ command: 'DischargePatient', label: 'Discharge the patient', sessionKey: 'dosing-1', earliestAt: minutes(480), dueAt: minutes(480), openEnded: true, overdue: false }),
+      ]),
+    );
     const b = await get('/worklist', 'coordB');
     expect(b.body.items.map((i: { courseId: string }) => i.courseId)).toEqual(expect.arrayContaining(['fx-b']));
     expect(b.body.items.every((i: { courseId: string }) => i.courseId === 'fx-b')).toBe(true);

@@ -31,7 +31,7 @@ describe('e-signatures', () => {
       body: { patientRef: 'P-SIGN-1', siteId: 'site-a', protocolId: 'mdma-at-ptsd' },
     });
     courseId = started.body.courseId;
-    const consent = await send(await coordinator(), { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: '2026-01-05T08:30:00Z' } });
+    const consent = await send(await coordinator(), { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: new Date().toISOString() } });
     expect(consent.status).toBe(200);
   });
 
@@ -68,12 +68,15 @@ describe('e-signatures', () => {
   it('stores the manifestation with the hash of the exact record signed, and shows it in responses and exports', async () => {
     const res = await send(await coordinator(), { type: 'RecordEligibilityCriterion', data: { ...criterionData, signature: { meaning: 'authorship' } } });
     expect(res.status).toBe(200);
+    // The record signed names when the step happened: the API fills in now when the signer leaves it out.
+    const performedAt = res.body.events[0].data.performedAt;
+    expect(Math.abs(Date.parse(performedAt) - Date.now())).toBeLessThan(60_000);
     const manifestation = {
       signerId: 'u-casey',
       printedName: 'Casey Coordinator',
       signedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/),
       meaning: 'authorship',
-      recordHash: sha256(criterionData),
+      recordHash: sha256({ ...criterionData, performedAt }),
     };
     expect(res.body.events[0].data.signature).toEqual(manifestation);
     const [row] = await stack.db.query(`SELECT data, stream_version FROM es.events WHERE stream_id = $1 AND event_type = 'EligibilityCriterionRecorded'`, [`course-${courseId}`]);
@@ -87,8 +90,26 @@ describe('e-signatures', () => {
     const auditor = await stack.token({ sub: 'u-audrey', name: 'Audrey Auditor', role: 'auditor', site: 'site-a' });
     const exported = await http(stack.baseUrl, 'GET', `/audit/export?courseId=${courseId}&format=csv`, { token: auditor });
     expect(exported.status).toBe(200);
-    expect(String(exported.body)).toContain(sha256(criterionData));
+    expect(String(exported.body)).toContain(sha256({ ...criterionData, performedAt }));
     expect(String(exported.body)).toContain('Casey Coordinator');
+  });
+
+  it('records the rest of the screening checklist as one signed step: one event per criterion, one manifestation', async () => {
+    const criteria = ['fluent-in-site-language', 'able-to-swallow-pills', 'liver-disease'].map((criterionId) => ({ criterionId, outcome: 'pass', evidence: 'Screening interview' }));
+    const before = await eventCount();
+    const res = await send(await coordinator(), { type: 'RecordEligibilityCriteria', data: { criteria, signature: { meaning: 'authorship' } } });
+    expect(res.status).toBe(200);
+    expect(res.body.events.map((e: any) => [e.type, e.data.criterionId])).toEqual(criteria.map((c) => ['EligibilityCriterionRecorded', c.criterionId]));
+    expect(await eventCount()).toBe(before + 3);
+    // One signature over the whole step: the hash of the batch as sent (with the time the API filled in).
+    const performedAt = res.body.events[0].data.performedAt;
+    const manifestations = res.body.events.map((e: any) => e.data.signature);
+    expect(new Set(manifestations.map((m: unknown) => JSON.stringify(m))).size).toBe(1);
+    expect(manifestations[0]).toMatchObject({ signerId: 'u-casey', meaning: 'authorship', recordHash: sha256({ criteria, performedAt }) });
+    // A repeated criterion refuses the whole step and records nothing.
+    const repeated = await send(await coordinator(), { type: 'RecordEligibilityCriteria', data: { criteria: [criteria[0], criteria[0]], signature: { meaning: 'authorship' } } });
+    expect({ status: repeated.status, code: repeated.body.code }).toEqual({ status: 422, code: 'OUTCOME_INVALID' });
+    expect(await eventCount()).toBe(before + 3);
   });
 
   it('voids the signature of a corrected record and requires the correction to be signed', async () => {
@@ -102,7 +123,8 @@ describe('e-signatures', () => {
     const signed = await send(await therapist(), { type: 'CorrectEvent', data: { ...correction, signature: { meaning: 'authorship' } } });
     expect(signed.status).toBe(200);
     const event = signed.body.events[0];
-    expect(event.data.voidedSignature).toMatchObject({ signerId: 'u-tess', meaning: 'authorship', recordHash: sha256(assessment) });
+    const signedAssessment = { ...assessment, performedAt: recorded.body.events[0].data.performedAt };
+    expect(event.data.voidedSignature).toMatchObject({ signerId: 'u-tess', meaning: 'authorship', recordHash: sha256(signedAssessment) });
     expect(event.data.signature).toMatchObject({ signerId: 'u-tess', meaning: 'authorship', recordHash: sha256(correction) });
     const state = await http(stack.baseUrl, 'GET', `/courses/${courseId}`, { token: await therapist() });
     expect(state.body.signatures[String(version)]).toBeUndefined();
@@ -111,7 +133,7 @@ describe('e-signatures', () => {
     const entries = await http(stack.baseUrl, 'GET', `/audit/events?courseId=${courseId}&eventType=EventCorrected`, { token: auditor });
     expect(entries.body.entries[0]).toMatchObject({
       signature: { signerId: 'u-tess', meaning: 'authorship' },
-      voidedSignature: { signerId: 'u-tess', recordHash: sha256(assessment) },
+      voidedSignature: { signerId: 'u-tess', recordHash: sha256(signedAssessment) },
     });
   });
 });

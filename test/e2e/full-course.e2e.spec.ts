@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig } from '@care/config';
-import type { CourseCommand } from '@care/protocol';
+import { CLINICAL_TIME_FIELDS, type CourseCommand } from '@care/protocol';
 import { esketamineCompleteCourse, mdmaCompleteCourse } from '../../libs/protocol/src/testing/course.fixtures';
 import { createTestSigner } from '../support/dev-keys';
 import { http } from '../support/test-stack';
@@ -11,9 +11,10 @@ import { createApp } from '../../apps/api/src/create-app';
 
 /**
  * A complete course of each shipped protocol through the HTTP API, against a real PostgreSQL and
- * Temporal's time-skipping server, so that the four to five months of an MDMA-AT course (weeks between
- * visits, which the protocol enforces) pass in seconds. Every command is an HTTP request with a token
- * of the role the protocol requires; the course's history is then read back over HTTP.
+ * Temporal's time-skipping server, so that the nine months of an MDMA-AT course (weeks between visits
+ * and the long-term follow-up 6 months after the last dose, which the protocol enforces) pass in seconds.
+ * Every command is an HTTP request with a token of the role the protocol requires; the course's history
+ * is then read back over HTTP.
  */
 describe('complete courses over HTTP (time skipping)', () => {
   let stack: TimeSkippingStack;
@@ -57,6 +58,12 @@ describe('complete courses over HTTP (time skipping)', () => {
         await driver.advanceTo(command.metadata.now);
         const token = await tokenFor(command);
         const data = driver.shiftData(command.data) as Record<string, unknown>;
+        // The API's clock is real and the workflow's is skipped ahead, so a signed step names its clinical
+        // time (the API would fill in its own clock's), as an integrator entering it at the time would.
+        const clinical = CLINICAL_TIME_FIELDS[command.type];
+        if (data['signature'] && clinical && (clinical.field === 'performedAt' || clinical.field === 'measuredAt') && data[clinical.field] === undefined) {
+          data[clinical.field] = driver.toServer(command.metadata.now);
+        }
         const res =
           command.type === 'StartCourse'
             ? await http(baseUrl, 'POST', '/courses', { token, body: { patientRef: `${String(data['patientRef'])}-${randomUUID().slice(0, 8)}`, siteId: data['siteId'], protocolId: data['protocolId'] } })
@@ -72,7 +79,7 @@ describe('complete courses over HTTP (time skipping)', () => {
 
   const reader = (site = 'site-a') => signer.sign({ sub: 'u-reader', name: 'Rita Reader', role: 'physician', site });
 
-  it('runs a complete MDMA-AT course (screening, 3 preparatory, 3 dosing + 9 integration sessions, endpoint) to completion', async () => {
+  it('runs a complete MDMA-AT course (screening, 3 preparatory, 3 dosing + 9 integration sessions, endpoint, long-term follow-up) to completion', async () => {
     const script = mdmaCompleteCourse();
     const courseId = await play(script);
     const token = await reader();

@@ -63,7 +63,7 @@ describe('personal data', () => {
     // A refusal whose message and details travel back through Temporal (validator failure).
     const refused = await send(therapist, { type: 'RecordAssessment', data: { instrument: 'CAPS-5', timepoint: 'baseline', values: { total: 63, ptsdDiagnosis: true, raterRef: RATER } } });
     expect(refused.body.code).toBe('STEP_OUT_OF_ORDER');
-    expect((await send(coordinator, { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: '2026-01-05T08:30:00Z' } })).status).toBe(200);
+    expect((await send(coordinator, { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: new Date().toISOString() } })).status).toBe(200);
     expect((await send(coordinator, { type: 'RecordEligibilityCriterion', data: { criterionId: 'age-18-or-over', outcome: 'pass', evidence: EVIDENCE, signature: { meaning: 'authorship' } } })).status).toBe(200);
     expect((await send(therapist, { type: 'RecordAssessment', data: { instrument: 'CAPS-5', timepoint: 'baseline', values: { total: 63, ptsdDiagnosis: true, raterRef: RATER } } })).status).toBe(200);
     // The API decodes what the worker encrypted: the course reads back in the clear through the API.

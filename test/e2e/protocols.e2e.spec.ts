@@ -15,7 +15,7 @@ describe('protocols over the API', () => {
     expect(res.status).toBe(200);
     expect(res.body.protocols).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ id: 'mdma-at-ptsd', versions: [1, 2], latestVersion: 2 }),
+        expect.objectContaining({ id: 'mdma-at-ptsd', versions: [1, 2, 3], latestVersion: 3 }),
         expect.objectContaining({ id: 'esketamine-monitored', versions: [1], latestVersion: 1 }),
       ]),
     );
@@ -29,6 +29,9 @@ describe('protocols over the API', () => {
     expect(v2.body.screening).toBeDefined();
     const v1 = await http(stack.baseUrl, 'GET', '/protocols/mdma-at-ptsd/versions/1', { token });
     expect(v1.body.permissions.RecordInformedConsent).not.toContain('integration');
+    const v3 = await http(stack.baseUrl, 'GET', '/protocols/mdma-at-ptsd/versions/3', { token });
+    expect(v3.body.instruments).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'PCL-5', optional: true, reportedBy: 'patient', loinc: '101697-1' }), expect.objectContaining({ id: 'BDI-II' })]));
+    expect(v2.body.instruments.map((i: any) => i.id)).not.toContain('PCL-5');
     for (const path of ['/protocols/mdma-at-ptsd/versions/9', '/protocols/nope/versions/1', '/protocols/mdma-at-ptsd/versions/x']) {
       const res = await http(stack.baseUrl, 'GET', path, { token });
       expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 404, code: 'PROTOCOL_NOT_FOUND' });

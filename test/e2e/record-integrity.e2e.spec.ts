@@ -4,7 +4,12 @@ import { courseStreamId, courseWorkflowId } from '@care/contracts';
 import { EventStore } from '@care/event-store';
 import { http, startTestStack, type TestStack } from '../support/test-stack';
 
-const CONSENT = { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: '2026-01-05T08:30:00Z' } };
+/** A consent given as it is entered; renewed for each test, so it never precedes the test's course. */
+const consentNow = () => ({ type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: new Date().toISOString() } });
+let CONSENT = consentNow();
+beforeEach(() => {
+  CONSENT = consentNow();
+});
 
 /**
  * The record never lies: text the store cannot keep is refused, a command is answered once and

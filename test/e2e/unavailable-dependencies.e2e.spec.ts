@@ -68,7 +68,7 @@ describe('API with a dependency down', () => {
     await db.destroy();
     const res = await http(baseUrl, 'POST', `/courses/${courseId}/commands`, {
       token,
-      body: { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: '2026-01-05T08:30:00Z' } },
+      body: { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: new Date().toISOString() } },
     });
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { retryable: true, commandId: res.headers.get('command-id') } });

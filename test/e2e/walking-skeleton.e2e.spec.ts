@@ -64,7 +64,7 @@ describe('walking skeleton (HTTP -> Temporal update -> PostgreSQL)', () => {
     const consent = await http(stack.baseUrl, 'POST', `/courses/${courseId}/commands`, {
       token: coordinator,
       headers: { 'x-request-id': 'req-consent-1' },
-      body: { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: '2026-01-05T08:30:00Z' } },
+      body: { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: new Date().toISOString() } },
     });
     expect(consent.status).toBe(200);
     expect(consent.body.state.version).toBe(2);
@@ -142,14 +142,14 @@ describe('walking skeleton (HTTP -> Temporal update -> PostgreSQL)', () => {
 
     it('404 for a course at another site and for an unknown course', async () => {
       const elsewhere = await stack.token({ sub: 'u-2', site: 'site-b' });
-      expect((await send({ type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: '2026-01-05T08:30:00Z' } }, elsewhere)).status).toBe(404);
+      expect((await send({ type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: new Date().toISOString() } }, elsewhere)).status).toBe(404);
       expect((await http(stack.baseUrl, 'GET', `/courses/${courseId}`, { token: elsewhere })).status).toBe(404);
       expect((await http(stack.baseUrl, 'GET', `/courses/${courseId}/events`, { token: elsewhere })).status).toBe(404);
       expect((await http(stack.baseUrl, 'GET', '/courses/no-such-course', { token: coordinator })).status).toBe(404);
     });
 
     it('409 with the current version for a stale expectedVersion', async () => {
-      const res = await send({ type: 'RecordInformedConsent', expectedVersion: 0, data: { consentFormVersion: 'v3', consentedAt: '2026-01-05T08:30:00Z' } });
+      const res = await send({ type: 'RecordInformedConsent', expectedVersion: 0, data: { consentFormVersion: 'v3', consentedAt: new Date().toISOString() } });
       expect(res.status).toBe(409);
       expect(res.body).toMatchObject({ code: 'VERSION_CONFLICT', details: { currentVersion: 1 } });
     });

@@ -218,7 +218,7 @@ describe('webhooks', () => {
         headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature },
       });
     };
-    const consent = (courseId: string, consentedAt = '2026-01-05T08:30:00Z') => ({
+    const consent = (courseId: string, consentedAt = new Date().toISOString()) => ({
       type: 'consent.signed',
       timestamp: new Date().toISOString(),
       data: { courseId, consentFormVersion: 'v3', consentedAt },
@@ -248,6 +248,18 @@ describe('webhooks', () => {
       const events = await eventsOf(courseId);
       expect(events.map((e) => e.event_type)).toEqual(['CourseStarted', 'InformedConsentRecorded']);
       expect(events[1]!.metadata.actor).toEqual({ id: `integration:${source.sourceId}`, name: 'Acme e-Consent', role: 'integration', siteId: SITE });
+    });
+
+    it('records a PCL-5 total from an e-PRO system (assessment.completed) on a new course, and refuses one out of range', async () => {
+      const courseId = await startCourse();
+      expect((await send(consent(courseId))).status).toBe(200);
+      const pcl5 = (total: number) => ({ type: 'assessment.completed', timestamp: new Date().toISOString(), data: { courseId, instrument: 'PCL-5', timepoint: 'baseline', values: { total } } });
+      const recorded = await send(pcl5(52));
+      expect(recorded.status).toBe(200);
+      expect(recorded.body).toMatchObject({ courseId, command: 'RecordAssessment', events: [{ type: 'AssessmentRecorded' }] });
+      const outOfRange = await send(pcl5(81));
+      expect({ status: outOfRange.status, code: outOfRange.body.code }).toEqual({ status: 422, code: 'OUTCOME_INVALID' });
+      expect((await eventsOf(courseId)).map((e) => e.event_type)).toEqual(['CourseStarted', 'InformedConsentRecorded', 'AssessmentRecorded']);
     });
 
     it('executes two copies arriving at once a single time, with the same answer', async () => {
@@ -291,7 +303,7 @@ describe('webhooks', () => {
       const payload = JSON.stringify(consent(courseId, '2999-01-01T00:00:00Z'));
       const refused = await send(payload, { id });
       expect(refused.status).toBe(422);
-      expect(refused.body.code).toBe('OUTCOME_INVALID');
+      expect(refused.body.code).toBe('CLINICAL_TIME_INVALID');
       const retry = await send(payload, { id });
       expect({ status: retry.status, code: retry.body.code, message: retry.body.message }).toEqual({ status: 422, code: refused.body.code, message: refused.body.message });
       expect((await eventsOf(courseId)).map((e) => e.event_type)).toEqual(['CourseStarted']);

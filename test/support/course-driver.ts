@@ -72,7 +72,9 @@ export class CourseDriver {
   /** Moves server time forward to the script time `iso` (never backwards). */
   async advanceTo(iso: string): Promise<void> {
     if (!this.skipTime) {
-      this.shiftMs = 0;
+      // Real time: each command is sent at once, and the times in its data keep their distance to the
+      // command's own time (a consent given as it is entered stays so, a washout 20 days ahead stays ahead).
+      this.shiftMs = Date.now() - Date.parse(iso);
       return;
     }
     let now = await this.env.currentTimeMs();

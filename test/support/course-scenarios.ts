@@ -52,7 +52,15 @@ export const SCENARIOS: Scenario[] = [
       ...holdScript(),
       cmd('ClearSafetyHold', { holdRef: -1, reason: 'Cardiology review normal', ...signed('approval') }, 'physician', at(25)),
       ...mdmaDosingStart('dosing-1', 28, 80),
-      ...mdmaDosingEnd('dosing-1', 28, 80),
+      ...mdmaDosingEnd('dosing-1', 28, 80).slice(0, 2),
+      // Entered from the paper sheet 90 minutes after it was measured: a late entry with its reason.
+      cmd(
+        'RecordVitals',
+        { sessionKey: 'dosing-1', timing: 'post_dose', systolic: 124, diastolic: 82, heartRate: 76, measuredAt: at(28, '11:00'), lateEntryReason: 'Transcribed from the paper vitals sheet' },
+        'therapist',
+        at(28, '12:30'),
+      ),
+      ...mdmaDosingEnd('dosing-1', 28, 80).slice(2),
     ],
   },
   {

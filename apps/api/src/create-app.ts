@@ -3,13 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import type { AppConfig } from '@care/config';
 import { findUnstorableText } from '@care/protocol';
 import { JsonLogger } from '@care/logging';
 import { AppModule } from './app.module';
 import { undeclaredRoutes } from './auth/route-inventory';
+import { buildOpenApiDocument } from './openapi';
 import { rateLimit } from './hardening/rate-limit.middleware';
 import { securityHeaders } from './hardening/security-headers.middleware';
 import { validationExceptionFactory } from './errors/validation';
@@ -72,15 +73,6 @@ export const createApp = async (config: AppConfig): Promise<INestApplication> =>
   );
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('MDMA-assisted therapy course-of-care API')
-      .setDescription('Clinic staff advance a course of care step by step; every accepted command is recorded in an append-only history.')
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json' });
   return app;
 };

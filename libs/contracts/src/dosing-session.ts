@@ -11,8 +11,10 @@ export type DosingSessionInput = {
   courseId: string;
   sessionKey: string;
   attempt: number;
-  /** When the initial dose was given (UTC ISO-8601). */
+  /** When the initial dose was given (its clinical time, UTC ISO-8601). */
   doseAt: string;
+  /** When the dose was entered, if the run passes it (absent in sessions started before clinical times). */
+  enteredAt?: string;
   /** Readings the protocol expects after the dose, from the pinned protocol definition. */
   schedule: { label: string; targetMinutes: number; earliestMinutes: number }[];
   /** How long after its target a scheduled reading may arrive before it counts as missed. */

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import type { Actor } from './actor';
+import type { CommandDataSchemas } from './commands/command-schemas';
 
 /** Context every command carries. The decider has no clock: `now` is the authoritative time (UTC ISO-8601). */
 export type CommandMetadata = {
@@ -19,15 +21,20 @@ export type CommandMetadata = {
  * data without `signature`, linking the signature to the exact record signed (§11.70).
  */
 export type SignatureInput = { meaning: string; recordHash?: string };
-type Signable = { signature?: SignatureInput };
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
 /**
- * When a step happened (its clinical time, UTC), if not at the moment it is entered; the entry time is
- * the command's `metadata.now`. An entry more than the protocol's `lateEntryAfterMinutes` after the
- * clinical time is a late entry and needs `lateEntryReason` (ALCOA+ "contemporaneous"). See clinical-time.ts.
+ * A command's `data` as its schema (areas/<area>/<area>.schemas.ts) parses it, with the API's `recordHash`
+ * added to the signature. Steps that happened at a clinical time carry `performedAt` (or their own time
+ * field, `consentedAt`, `measuredAt`) and `lateEntryReason`: an entry more than the protocol's
+ * `lateEntryAfterMinutes` after the clinical time is a late entry and needs a reason (see clinical-time.ts).
  */
-type Timed = { performedAt?: string; lateEntryReason?: string };
-/** A step whose own time field (`consentedAt`, `measuredAt`) is its clinical time: only the late-entry reason is added. */
-type LateEntryReason = { lateEntryReason?: string };
+type DataOf<T extends keyof CommandDataSchemas> =
+  z.output<CommandDataSchemas[T]> extends infer D
+    ? 'signature' extends keyof D
+      ? Simplify<Omit<D, 'signature'> & { signature?: SignatureInput }>
+      : Simplify<D>
+    : never;
 
 /** A scalar value of an outcome field (assessment item, monitoring-form field, correction). */
 export type OutcomeValue = string | number | boolean;
@@ -37,126 +44,87 @@ type Command<T extends string, D> = { type: T; data: D; metadata: CommandMetadat
 
 // ---------------------------------------------------------------- screening
 
-export type StartCourse = Command<'StartCourse', { courseId: string; patientRef: string; siteId: string; protocolId: string } & Timed>;
-export type RecordInformedConsent = Command<
-  'RecordInformedConsent',
-  { consentFormVersion: string; consentedAt: string; consentsToRecording?: boolean } & LateEntryReason & Signable
->;
-export type RecordEmergencyContact = Command<'RecordEmergencyContact', { contactRef: string } & Signable>;
+export { CRITERION_OUTCOMES, PREGNANCY_TEST_RESULTS } from './areas/screening/screening.schemas';
+export type StartCourse = Command<'StartCourse', DataOf<'StartCourse'>>;
+export type RecordInformedConsent = Command<'RecordInformedConsent', DataOf<'RecordInformedConsent'>>;
+export type RecordEmergencyContact = Command<'RecordEmergencyContact', DataOf<'RecordEmergencyContact'>>;
 /** `pass`: an inclusion criterion is met, or an exclusion criterion is absent. */
-export type RecordEligibilityCriterion = Command<
-  'RecordEligibilityCriterion',
-  { criterionId: string; outcome: 'pass' | 'fail'; evidence: string } & Timed & Signable
->;
-export type RecordMedicalClearance = Command<'RecordMedicalClearance', { cleared: boolean; evidence: string } & Timed & Signable>;
+export type RecordEligibilityCriterion = Command<'RecordEligibilityCriterion', DataOf<'RecordEligibilityCriterion'>>;
+/** Several criteria under one signature; one EligibilityCriterionRecorded event per criterion. */
+export type RecordEligibilityCriteria = Command<'RecordEligibilityCriteria', DataOf<'RecordEligibilityCriteria'>>;
+export type RecordMedicalClearance = Command<'RecordMedicalClearance', DataOf<'RecordMedicalClearance'>>;
 /** `endsAt` is required when a washout is required; it gates the first dosing session. */
-export type RecordMedicationWashout = Command<'RecordMedicationWashout', { required: boolean; endsAt?: string } & Signable>;
-export type PregnancyTestResult = 'negative' | 'positive' | 'not_applicable';
-export type RecordPregnancyTest = Command<'RecordPregnancyTest', { result: PregnancyTestResult } & Timed & Signable>;
-export type DetermineEligibility = Command<'DetermineEligibility', { eligible: boolean; reason?: string } & Timed & Signable>;
+export type RecordMedicationWashout = Command<'RecordMedicationWashout', DataOf<'RecordMedicationWashout'>>;
+export type PregnancyTestResult = RecordPregnancyTest['data']['result'];
+export type RecordPregnancyTest = Command<'RecordPregnancyTest', DataOf<'RecordPregnancyTest'>>;
+export type DetermineEligibility = Command<'DetermineEligibility', DataOf<'DetermineEligibility'>>;
 
 // ---------------------------------------------------------------- assessments
 
 /** `timepoint`: `baseline`, a session key (during that visit) or an assessment point key. */
-export type RecordAssessment = Command<
-  'RecordAssessment',
-  { instrument: string; timepoint: string; values: OutcomeValues } & Timed & Signable
->;
+export type RecordAssessment = Command<'RecordAssessment', DataOf<'RecordAssessment'>>;
 
 // ---------------------------------------------------------------- sessions
 
-export type ScheduleSession = Command<'ScheduleSession', { sessionKey: string; scheduledFor: string } & Signable>;
-export type StartSession = Command<'StartSession', { sessionKey: string } & Timed & Signable>;
-export type CompleteSession = Command<'CompleteSession', { sessionKey: string } & Timed & Signable>;
-export type MarkSessionMissed = Command<'MarkSessionMissed', { sessionKey: string; reason: string } & Timed & Signable>;
-export type CancelSession = Command<'CancelSession', { sessionKey: string; reason: string } & Timed & Signable>;
+export type ScheduleSession = Command<'ScheduleSession', DataOf<'ScheduleSession'>>;
+export type StartSession = Command<'StartSession', DataOf<'StartSession'>>;
+export type CompleteSession = Command<'CompleteSession', DataOf<'CompleteSession'>>;
+export type MarkSessionMissed = Command<'MarkSessionMissed', DataOf<'MarkSessionMissed'>>;
+export type CancelSession = Command<'CancelSession', DataOf<'CancelSession'>>;
 
 // ---------------------------------------------------------------- dosing-session steps
 
-export type RecordPreDoseChecks = Command<
-  'RecordPreDoseChecks',
-  { sessionKey: string; fasting: boolean; pregnancyTest: PregnancyTestResult } & Timed & Signable
->;
-export type AdministerDose = Command<'AdministerDose', { sessionKey: string; amountMg: number; lotNumber?: string } & Timed & Signable>;
-export type AdministerSupplementalDose = Command<
-  'AdministerSupplementalDose',
-  { sessionKey: string; amountMg: number; lotNumber?: string } & Timed & Signable
->;
-export type WithholdSupplementalDose = Command<'WithholdSupplementalDose', { sessionKey: string; reason: string } & Timed & Signable>;
-export const VITALS_TIMINGS = ['pre_dose', 'post_dose', 'discharge', 'other'] as const;
-export type VitalsTiming = (typeof VITALS_TIMINGS)[number];
+export type RecordPreDoseChecks = Command<'RecordPreDoseChecks', DataOf<'RecordPreDoseChecks'>>;
+export type AdministerDose = Command<'AdministerDose', DataOf<'AdministerDose'>>;
+export type AdministerSupplementalDose = Command<'AdministerSupplementalDose', DataOf<'AdministerSupplementalDose'>>;
+export type WithholdSupplementalDose = Command<'WithholdSupplementalDose', DataOf<'WithholdSupplementalDose'>>;
+export { VITALS_TIMINGS } from './areas/dosing/dosing.schemas';
+export type VitalsTiming = RecordVitals['data']['timing'];
 /** Units: mmHg, mmHg, beats per minute, degrees Celsius. `measuredAt` defaults to the command time. */
-export type RecordVitals = Command<
-  'RecordVitals',
-  {
-    sessionKey: string;
-    timing: VitalsTiming;
-    systolic: number;
-    diastolic: number;
-    heartRate: number;
-    temperatureC?: number;
-    measuredAt?: string;
-  } & LateEntryReason &
-    Signable
->;
-export type RaiseAlert = Command<'RaiseAlert', { sessionKey?: string; reason: string } & Timed & Signable>;
-export type DischargePatient = Command<
-  'DischargePatient',
-  { sessionKey: string; criteriaMet: boolean; escortRef?: string; overnightStay?: boolean } & Timed & Signable
->;
-export type SubmitMonitoringForm = Command<'SubmitMonitoringForm', { sessionKey: string; values: OutcomeValues } & Signable>;
+export type RecordVitals = Command<'RecordVitals', DataOf<'RecordVitals'>>;
+export type RaiseAlert = Command<'RaiseAlert', DataOf<'RaiseAlert'>>;
+export type DischargePatient = Command<'DischargePatient', DataOf<'DischargePatient'>>;
+export type SubmitMonitoringForm = Command<'SubmitMonitoringForm', DataOf<'SubmitMonitoringForm'>>;
 
 // ---------------------------------------------------------------- safety
 
 /** Every event is recorded; seriousness, AESI status and causality are classified afterwards. */
-export type ReportAdverseEvent = Command<
-  'ReportAdverseEvent',
-  { description: string; onsetAt: string; sessionKey?: string; seriousSuspected?: boolean } & Signable
->;
-export const CAUSALITIES = ['not_related', 'unlikely', 'possible', 'probable', 'definite'] as const;
-export type Causality = (typeof CAUSALITIES)[number];
-export const SEVERITIES = ['mild', 'moderate', 'severe'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export type ReportAdverseEvent = Command<'ReportAdverseEvent', DataOf<'ReportAdverseEvent'>>;
+export { CAUSALITIES, SEVERITIES } from './areas/safety/safety.schemas';
+export type Causality = ClassifyAdverseEvent['data']['causality'];
+export type Severity = ClassifyAdverseEvent['data']['severity'];
 /** `adverseEventRef`: the stream version of the AdverseEventReported event. */
-export type ClassifyAdverseEvent = Command<
-  'ClassifyAdverseEvent',
-  { adverseEventRef: number; serious: boolean; aesiCategory?: string; causality: Causality; severity: Severity } & Signable
->;
-export type PlaceSafetyHold = Command<'PlaceSafetyHold', { reason: string } & Signable>;
+export type ClassifyAdverseEvent = Command<'ClassifyAdverseEvent', DataOf<'ClassifyAdverseEvent'>>;
+export type PlaceSafetyHold = Command<'PlaceSafetyHold', DataOf<'PlaceSafetyHold'>>;
 /** `holdRef`: the stream version of the SafetyHoldPlaced event. */
-export type ClearSafetyHold = Command<'ClearSafetyHold', { holdRef: number; reason: string } & Signable>;
+export type ClearSafetyHold = Command<'ClearSafetyHold', DataOf<'ClearSafetyHold'>>;
 
 // ---------------------------------------------------------------- closing and corrections
 
-export const WITHDRAWAL_REASONS = [
-  'participant_decision',
-  'investigator_decision',
-  'adverse_event',
-  'lost_to_follow_up',
-  'other',
-] as const;
-export type WithdrawalReason = (typeof WITHDRAWAL_REASONS)[number];
-export type WithdrawCourse = Command<'WithdrawCourse', { reason: WithdrawalReason; note?: string } & Timed & Signable>;
+export { WITHDRAWAL_REASONS } from './areas/closing/closing.schemas';
+export type WithdrawalReason = WithdrawCourse['data']['reason'];
+export type WithdrawCourse = Command<'WithdrawCourse', DataOf<'WithdrawCourse'>>;
 /** Corrects the values of an earlier event, found by its stream version. The original stays in the record. */
-export type CorrectEvent = Command<'CorrectEvent', { eventVersion: number; reason: string; values: OutcomeValues } & Signable>;
-export type CompleteCourse = Command<'CompleteCourse', Signable>;
+export type CorrectEvent = Command<'CorrectEvent', DataOf<'CorrectEvent'>>;
+export type CompleteCourse = Command<'CompleteCourse', DataOf<'CompleteCourse'>>;
 
 // ---------------------------------------------------------------- the workflow's own notices
 
-export const DUE_NOTICES = ['reminder', 'overdue', 'escalation'] as const;
+export { DUE_NOTICES } from './areas/closing/closing.schemas';
 /** What the course workflow says about a due date: it is near, it has passed, it is still open a while later. */
-export type DueNotice = (typeof DUE_NOTICES)[number];
+export type DueNotice = RecordDueDateNotice['data']['notice'];
 /**
  * Issued by the course workflow (role `system`) when a timer fires. `dueKey` and `dueAt` must name a due
  * date the course has at that moment (see `availableSteps`), so nothing can be announced that is not due.
  */
-export type RecordDueDateNotice = Command<'RecordDueDateNotice', { notice: DueNotice; dueKey: string; dueAt: string }>;
+export type RecordDueDateNotice = Command<'RecordDueDateNotice', DataOf<'RecordDueDateNotice'>>;
 
 export type CourseCommand =
   | StartCourse
   | RecordInformedConsent
   | RecordEmergencyContact
   | RecordEligibilityCriterion
+  | RecordEligibilityCriteria
   | RecordMedicalClearance
   | RecordMedicationWashout
   | RecordPregnancyTest

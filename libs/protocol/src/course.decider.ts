@@ -14,6 +14,7 @@ import type {
   PlaceSafetyHold,
   RaiseAlert,
   RecordAssessment,
+  RecordEligibilityCriteria,
   RecordEligibilityCriterion,
   RecordEmergencyContact,
   RecordInformedConsent,
@@ -35,7 +36,15 @@ import { availableSteps } from './available-steps';
 import type { ProtocolDefinition } from './definitions/protocol-definition';
 import { pendingNotices } from './due-notices';
 import { findProtocol } from './definitions/registry';
-import { EVENT_SCHEMA_VERSIONS, type CourseEvent, type EventMetadata } from './event';
+import { clinicalTimeOf, clinicalTimeRejection } from './clinical-time';
+import {
+  EVENT_SCHEMA_VERSIONS,
+  LATE_FLAGGED_EVENT_TYPES,
+  TIMED_EVENT_TYPES,
+  type CourseEvent,
+  type CourseEventType,
+  type EventMetadata,
+} from './event';
 import { reject, type Rejection } from './rejection';
 import {
   completeCourseRejection,
@@ -73,11 +82,24 @@ const metadataOf = (command: CourseCommand): EventMetadata => ({
   ...(command.metadata.commandId !== undefined ? { commandId: command.metadata.commandId } : {}),
 });
 
+type EventOf<T extends CourseEventType> = Extract<CourseEvent, { type: T }>;
+/** An event's data as a decide function writes it: `emit` adds the clinical time and the late-entry flag. */
+type DecidedData<T extends CourseEventType> = Omit<EventOf<T>['data'], 'performedAt' | 'lateEntryReason'>;
+
 /**
- * Builds an event from a command: current schema version, metadata copied from the command, and the
- * signature manifestation (Part 11 §11.50: signer id, printed name, UTC time, meaning) when one was given.
+ * Builds an event from a command: current schema version, metadata copied from the command (its entry
+ * time included), the clinical time and late-entry flag for the types that carry them, and the signature
+ * manifestation (Part 11 §11.50: signer id, printed name, UTC time, meaning) when one was given.
  */
-const emit = <E extends CourseEvent>(command: CourseCommand, type: E['type'], data: E['data']): E => {
+const emit = <T extends CourseEventType>(command: CourseCommand, type: T, decided: DecidedData<T>): EventOf<T> => {
+  const timed = TIMED_EVENT_TYPES.includes(type);
+  // The clinical-time rules have ensured a reason is given exactly when the entry is late.
+  const reason = (command.data as { lateEntryReason?: string }).lateEntryReason;
+  const data = {
+    ...decided,
+    ...(timed ? { performedAt: clinicalTimeOf(command) } : {}),
+    ...((timed || LATE_FLAGGED_EVENT_TYPES.includes(type)) && reason !== undefined ? { lateEntryReason: reason } : {}),
+  };
   const signature = 'signature' in command.data ? command.data.signature : undefined;
   const signed = signature
     ? {
@@ -91,7 +113,7 @@ const emit = <E extends CourseEvent>(command: CourseCommand, type: E['type'], da
         },
       }
     : data;
-  return { type, schemaVersion: EVENT_SCHEMA_VERSIONS[type], data: signed, metadata: metadataOf(command) } as E;
+  return { type, schemaVersion: EVENT_SCHEMA_VERSIONS[type], data: signed, metadata: metadataOf(command) } as unknown as EventOf<T>;
 };
 
 // ---------------------------------------------------------------- checks shared by every command
@@ -100,7 +122,7 @@ const emit = <E extends CourseEvent>(command: CourseCommand, type: E['type'], da
  * Commands allowed before informed consent: nothing may be collected about a patient who has not consented,
  * but safety and closing steps must never be blocked.
  */
-const BEFORE_CONSENT: readonly CourseCommand['type'][] = [
+export const ALLOWED_BEFORE_CONSENT: readonly CourseCommand['type'][] = [
   'StartCourse',
   'RecordInformedConsent',
   'ReportAdverseEvent',
@@ -112,8 +134,18 @@ const BEFORE_CONSENT: readonly CourseCommand['type'][] = [
   'CorrectEvent',
 ];
 
+/** How `decide` applies rules that running courses did not always have (see `DecideOptions`). */
+export type DecideOptions = {
+  /**
+   * The clinical-time rules (clinical-time.ts). Default true. The course workflow passes false in runs
+   * that began before patch `clinical-times-v1`, so that replaying their recorded commands decides as
+   * it did then; a command that itself names a clinical time is always held to the rules.
+   */
+  clinicalTimeRules?: boolean;
+};
+
 /** Refusals that apply before any step-specific rule. Order matters: never reveal another site's course. */
-const preconditions = (command: CourseCommand, state: CourseState): Rejection | ProtocolDefinition => {
+const preconditions = (command: CourseCommand, state: CourseState, options: DecideOptions): Rejection | ProtocolDefinition => {
   const { actor, expectedVersion } = command.metadata;
   if (command.type === 'StartCourse') {
     if (state.status !== 'not_started') {
@@ -163,9 +195,12 @@ const preconditions = (command: CourseCommand, state: CourseState): Rejection | 
   if (given?.recordHash !== undefined && !/^[0-9a-f]{64}$/.test(given.recordHash)) {
     return reject('SIGNATURE_REQUIRED', 'The signature does not name the record signed.', { meaning: given.meaning });
   }
-  if (!BEFORE_CONSENT.includes(command.type) && !state.screening.consentRecorded) {
+  const needsConsent = !ALLOWED_BEFORE_CONSENT.includes(command.type);
+  if (needsConsent && !state.screening.consentRecorded) {
     return reject('STEP_OUT_OF_ORDER', 'Informed consent must be recorded before this step.', { missing: 'RecordInformedConsent' });
   }
+  const mistimed = clinicalTimeRejection(command, state, protocol, { strict: options.clinicalTimeRules !== false, needsConsent });
+  if (mistimed) return mistimed;
   return protocol;
 };
 
@@ -206,7 +241,6 @@ const recordInformedConsent = (command: RecordInformedConsent, state: CourseStat
     return refuse(reject('STEP_ALREADY_RECORDED', 'Informed consent is already recorded for this course.'));
   }
   const { consentFormVersion, consentedAt, consentsToRecording } = command.data;
-  if (isBefore(command.metadata.now, consentedAt)) return invalid('The consent time cannot be in the future.');
   return accept(
     emit(command, 'InformedConsentRecorded', { consentFormVersion, consentedAt, consentsToRecording: consentsToRecording ?? null }),
   );
@@ -227,6 +261,20 @@ const recordEligibilityCriterion = (command: RecordEligibilityCriterion, state: 
     return refuse(reject('STEP_UNKNOWN', 'This protocol has no such eligibility criterion.', { criterionId }));
   }
   return accept(emit(command, 'EligibilityCriterionRecorded', { criterionId, outcome, evidence }));
+};
+
+/** The screening checklist in one signed step: each criterion checked as if recorded alone, one event each. */
+const recordEligibilityCriteria = (command: RecordEligibilityCriteria, state: CourseState, def: ProtocolDefinition): Decision => {
+  const closed = screeningOpen(state);
+  if (closed) return refuse(closed);
+  const ids = command.data.criteria.map((c) => c.criterionId);
+  const unknown = ids.filter((id) => !def.screening.criteria.some((c) => c.id === id));
+  if (unknown.length > 0) return refuse(reject('STEP_UNKNOWN', 'This protocol has no such eligibility criterion.', { criterionIds: unknown }));
+  const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (repeated.length > 0) return invalid('Each criterion is assessed once in a step.', { criterionIds: [...new Set(repeated)] });
+  return accept(
+    ...command.data.criteria.map(({ criterionId, outcome, evidence }) => emit(command, 'EligibilityCriterionRecorded', { criterionId, outcome, evidence })),
+  );
 };
 
 const recordMedicalClearance = (command: RecordMedicalClearance, state: CourseState): Decision => {
@@ -278,7 +326,7 @@ const recordAssessment = (command: RecordAssessment, state: CourseState, def: Pr
   if (!definition) return refuse(reject('STEP_UNKNOWN', 'This protocol does not use that instrument.', { instrument }));
   const problems = outcomeProblems(definition.fields, values);
   if (problems.length > 0) return invalid(`The ${definition.title} values are not valid.`, { problems });
-  const now = command.metadata.now;
+  const at = clinicalTimeOf(command);
   if (timepoint === 'baseline') {
     const closed = screeningOpen(state);
     if (closed) return refuse(closed);
@@ -293,8 +341,22 @@ const recordAssessment = (command: RecordAssessment, state: CourseState, def: Pr
   } else {
     const point = def.assessmentPoints.find((p) => p.key === timepoint);
     if (!point) return refuse(reject('STEP_UNKNOWN', 'This protocol has no such assessment time point.', { timepoint }));
-    if (point.instrument !== instrument) return invalid(`This time point records the ${point.instrument}.`, { instrument: point.instrument });
-    const refused = pointRejection(def, state, point, now);
+    if (point.instrument !== instrument && !definition.optional) {
+      return invalid(`This time point records the ${point.instrument}.`, { instrument: point.instrument });
+    }
+    // An optional instrument (a patient-reported PCL-5) accompanies a point, never stands in for it: any record
+    // at a point counts as the point, so the point's own instrument must be on record first.
+    const companion = point.instrument !== instrument;
+    const atPoint = state.assessments.filter((a) => a.timepoint === timepoint);
+    if (companion && !atPoint.some((a) => a.instrument === point.instrument)) {
+      return refuse(reject('STEP_OUT_OF_ORDER', `Record the ${point.label} first; the ${definition.title} accompanies it.`, { missing: point.key }));
+    }
+    if (companion && atPoint.some((a) => a.instrument === instrument)) {
+      return refuse(reject('STEP_ALREADY_RECORDED', `The ${definition.title} is already recorded at this time point; correct it instead.`));
+    }
+    // The point's order and window apply to a companion too, judged as if the point were not yet recorded.
+    const judged = companion ? { ...state, assessments: state.assessments.filter((a) => a.timepoint !== timepoint) } : state;
+    const refused = pointRejection(def, judged, point, at);
     if (refused) return refuse(refused);
   }
   return accept(emit(command, 'AssessmentRecorded', { instrument, timepoint, values }));
@@ -309,7 +371,7 @@ const scheduleSession = (command: ScheduleSession, state: CourseState, def: Prot
 };
 
 const startSession = (command: StartSession, state: CourseState, def: ProtocolDefinition): Decision => {
-  const refused = startRejection(def, state, command.data.sessionKey, command.metadata.now);
+  const refused = startRejection(def, state, command.data.sessionKey, clinicalTimeOf(command));
   if (refused) return refuse(refused);
   return accept(emit(command, 'SessionStarted', { sessionKey: command.data.sessionKey }));
 };
@@ -371,8 +433,8 @@ const administerDose = (command: AdministerDose, state: CourseState, def: Protoc
 const administerSupplementalDose = (command: AdministerSupplementalDose, state: CourseState, def: ProtocolDefinition): Decision => {
   const session = visit(def, state, command.data.sessionKey, true);
   if (isRejection(session)) return refuse(session);
-  const now = command.metadata.now;
-  const refused = supplementalRejection(def, state, session, now);
+  const at = clinicalTimeOf(command);
+  const refused = supplementalRejection(def, state, session, at);
   if (refused) return refuse(refused);
   const initial = session.dosing!.initialDose!;
   const expected = initial.amountMg * def.dosing.supplemental!.ratio;
@@ -385,7 +447,7 @@ const administerSupplementalDose = (command: AdministerSupplementalDose, state: 
       drug: def.dosing.drug,
       amountMg: command.data.amountMg,
       lotNumber: command.data.lotNumber ?? null,
-      minutesAfterInitialDose: Math.round(minutesBetween(initial.at, now)),
+      minutesAfterInitialDose: Math.round(minutesBetween(initial.at, at)),
     }),
   );
 };
@@ -408,8 +470,13 @@ const recordVitals = (command: RecordVitals, state: CourseState, def: ProtocolDe
     return refuse(reject('STEP_OUT_OF_ORDER', 'Vital signs are recorded during a visit in progress.', { missing: 'StartSession' }));
   }
   const { timing, systolic, diastolic, heartRate } = command.data;
-  const dosed = Boolean(session.dosing?.initialDose);
-  if (timing === 'pre_dose' && dosed) return refuse(reject('STEP_OUT_OF_ORDER', 'The dose is already given; this is not a pre-dose reading.'));
+  const dose = session.dosing?.initialDose;
+  const measuredAt = clinicalTimeOf(command);
+  // A pre-dose reading entered after the dose (from the paper sheet) is one measured before it.
+  if (timing === 'pre_dose' && dose && !isBefore(measuredAt, dose.at)) {
+    return refuse(reject('STEP_OUT_OF_ORDER', 'The dose is already given; this is not a pre-dose reading.'));
+  }
+  const dosed = Boolean(dose);
   if ((timing === 'post_dose' || timing === 'discharge') && !dosed) {
     return refuse(reject('STEP_OUT_OF_ORDER', 'No dose has been given yet in this visit.', { missing: 'AdministerDose' }));
   }
@@ -420,9 +487,8 @@ const recordVitals = (command: RecordVitals, state: CourseState, def: ProtocolDe
     diastolic,
     heartRate,
     temperatureC: command.data.temperatureC ?? null,
-    measuredAt: command.data.measuredAt ?? command.metadata.now,
+    measuredAt,
   };
-  if (isBefore(command.metadata.now, reading.measuredAt)) return invalid('The measurement time cannot be in the future.');
   // A reading is a fact and is always kept; a breach adds an alert rather than refusing the record.
   const limits = timing === 'pre_dose' ? def.dosing.preDose.holdAbove : def.dosing.vitals.alertAbove;
   const breaches = vitalBreaches(reading, limits);
@@ -449,8 +515,8 @@ const raiseAlert = (command: RaiseAlert, state: CourseState, def: ProtocolDefini
 const dischargePatient = (command: DischargePatient, state: CourseState, def: ProtocolDefinition): Decision => {
   const session = visit(def, state, command.data.sessionKey, true);
   if (isRejection(session)) return refuse(session);
-  const now = command.metadata.now;
-  const refused = dischargeRejection(def, state, session, now);
+  const at = clinicalTimeOf(command);
+  const refused = dischargeRejection(def, state, session, at);
   if (refused) return refuse(refused);
   const { criteriaMet, escortRef, overnightStay } = command.data;
   const rules = def.dosing.discharge;
@@ -469,7 +535,7 @@ const dischargePatient = (command: DischargePatient, state: CourseState, def: Pr
       criteriaMet: true,
       escortRef: escortRef ?? null,
       overnightStay: overnightStay ?? null,
-      minutesMonitored: Math.round(minutesBetween(session.dosing!.initialDose!.at, now)),
+      minutesMonitored: Math.round(minutesBetween(session.dosing!.initialDose!.at, at)),
     }),
   );
 };
@@ -499,7 +565,6 @@ const reportAdverseEvent = (command: ReportAdverseEvent, state: CourseState, def
     const session = visit(def, state, sessionKey);
     if (isRejection(session)) return refuse(session);
   }
-  if (isBefore(command.metadata.now, onsetAt)) return invalid('The onset time cannot be in the future.', { field: 'onsetAt' });
   const reported = emit(command, 'AdverseEventReported', {
     description,
     onsetAt,
@@ -615,8 +680,8 @@ const recordDueDateNotice = (command: RecordDueDateNotice, state: CourseState): 
   return accept(passed);
 };
 
-export const decide = (command: CourseCommand, state: CourseState): Decision => {
-  const checked = preconditions(command, state);
+export const decide = (command: CourseCommand, state: CourseState, options: DecideOptions = {}): Decision => {
+  const checked = preconditions(command, state, options);
   if (isRejection(checked)) return refuse(checked);
   const def = checked;
   switch (command.type) {
@@ -628,6 +693,8 @@ export const decide = (command: CourseCommand, state: CourseState): Decision => 
       return recordEmergencyContact(command, state);
     case 'RecordEligibilityCriterion':
       return recordEligibilityCriterion(command, state, def);
+    case 'RecordEligibilityCriteria':
+      return recordEligibilityCriteria(command, state, def);
     case 'RecordMedicalClearance':
       return recordMedicalClearance(command, state);
     case 'RecordMedicationWashout':

@@ -1,6 +1,8 @@
 import type { CourseCommand } from './command';
 import { decide } from './course.decider';
 import { initialState, type CourseState } from './state';
+import { mdmaAtPtsdV3 } from './definitions/mdma-at-ptsd.v3';
+import { missingScreening } from './rules/course.rules';
 import {
   actorFor,
   apply,
@@ -15,6 +17,7 @@ import {
   esketamineEligible,
   esketamineVisit,
   given,
+  givenOn,
   MDMA,
   mdmaDosing,
   mdmaDosingEnd,
@@ -53,7 +56,7 @@ const dosed = given(...mdmaPrepared(), ...mdmaDosingStart('dosing-1', 28, 80));
 
 describe('shared preconditions', () => {
   it('starts a course and pins the protocol version', () => {
-    expect(accepted(initialState(), start(MDMA))).toMatchObject([{ type: 'CourseStarted', schemaVersion: 1, data: { protocolVersion: 2 } }]);
+    expect(accepted(initialState(), start(MDMA))).toMatchObject([{ type: 'CourseStarted', schemaVersion: 2, data: { performedAt: at(0, '08:00'),  protocolVersion: 3 } }]);
     refused(started, start(MDMA), 'COURSE_ALREADY_STARTED');
   });
 
@@ -107,8 +110,8 @@ describe('screening', () => {
 
   it('records consent once, not in the future', () => {
     refused(consented, consent(), 'STEP_ALREADY_RECORDED');
-    refused(started, cmd('RecordInformedConsent', { consentFormVersion: 'v3', consentedAt: at(2) }, 'coordinator', at(0)), 'OUTCOME_INVALID');
-    expect(accepted(started, consent())[0]).toMatchObject({ schemaVersion: 2, data: { consentsToRecording: null } });
+    refused(started, cmd('RecordInformedConsent', { consentFormVersion: 'v3', consentedAt: at(2) }, 'coordinator', at(0)), 'CLINICAL_TIME_INVALID');
+    expect(accepted(started, consent())[0]).toMatchObject({ schemaVersion: 3, data: { consentsToRecording: null } });
   });
 
   it('records the emergency contact once', () => {
@@ -140,8 +143,8 @@ describe('screening', () => {
 
   it('refuses eligibility when a criterion fails, clearance is refused or the pregnancy test is positive', () => {
     refused(given(...mdmaScreening(), criterion('liver-disease', 'fail')), determineEligible(), 'INELIGIBLE');
-    refused(given(...mdmaScreening(), cmd('RecordMedicalClearance', { cleared: false, evidence: 'QTc 520 ms', ...signed('approval') }, 'physician', at(1))), determineEligible(), 'INELIGIBLE');
-    refused(given(...mdmaScreening(), cmd('RecordPregnancyTest', { result: 'positive' }, 'coordinator', at(1))), determineEligible(), 'INELIGIBLE');
+    refused(given(...mdmaScreening(), cmd('RecordMedicalClearance', { cleared: false, evidence: 'QTc 520 ms', ...signed('approval') }, 'physician', at(1))), determineEligible(at(1, '13:00')), 'INELIGIBLE');
+    refused(given(...mdmaScreening(), cmd('RecordPregnancyTest', { result: 'positive' }, 'coordinator', at(1))), determineEligible(at(1, '13:00')), 'INELIGIBLE');
   });
 
   it('closes the course as a screen failure when found ineligible, with a reason', () => {
@@ -345,14 +348,17 @@ describe('dosing visit', () => {
     refused(inDosing, vitals('dosing-1', 'post_dose', at(28, '08:10')), 'STEP_OUT_OF_ORDER');
     refused(dosed, vitals('dosing-1', 'pre_dose', at(28, '08:40')), 'STEP_OUT_OF_ORDER');
     refused(prepared, vitals('dosing-1', 'other', at(28, '08:40')), 'STEP_OUT_OF_ORDER');
-    refused(dosed, cmd('RecordVitals', { sessionKey: 'dosing-1', timing: 'other', systolic: 120, diastolic: 80, heartRate: 70, measuredAt: at(29) }, 'integration', at(28, '09:00')), 'OUTCOME_INVALID');
+    refused(dosed, cmd('RecordVitals', { sessionKey: 'dosing-1', timing: 'other', systolic: 120, diastolic: 80, heartRate: 70, measuredAt: at(29) }, 'integration', at(28, '09:00')), 'CLINICAL_TIME_INVALID');
   });
 
   it('discharges only after 8 h of monitoring, with criteria met, an escort and the overnight stay', () => {
     const ready = given(...mdmaPrepared(), ...mdmaDosing('dosing-1', 28, 80).slice(0, -2));
     const discharge = (time: string, data: Partial<{ criteriaMet: boolean; escortRef: string; overnightStay: boolean }> = {}) =>
       cmd('DischargePatient', { sessionKey: 'dosing-1', criteriaMet: true, escortRef: 'ESC-1', overnightStay: true, ...data }, 'therapist', at(28, time));
-    expect(refused(ready, discharge('16:00'), 'MONITORING_INCOMPLETE')?.details).toMatchObject({ minimumMinutes: 480, earliest: at(28, '16:30') });
+    // Before the discharge vital signs of 16:40 is not a plausible discharge time at all.
+    refused(ready, discharge('16:00'), 'CLINICAL_TIME_INVALID');
+    const beforeDischargeVitals = given(...mdmaPrepared(), ...mdmaDosing('dosing-1', 28, 80).slice(0, -3));
+    expect(refused(beforeDischargeVitals, discharge('16:00'), 'MONITORING_INCOMPLETE')?.details).toMatchObject({ minimumMinutes: 480, earliest: at(28, '16:30') });
     refused(ready, discharge('16:45', { criteriaMet: false }), 'DISCHARGE_CRITERIA_NOT_MET');
     refused(ready, cmd('DischargePatient', { sessionKey: 'dosing-1', criteriaMet: true, overnightStay: true }, 'therapist', at(28, '16:45')), 'DISCHARGE_CRITERIA_NOT_MET');
     refused(ready, discharge('16:45', { overnightStay: false }), 'DISCHARGE_CRITERIA_NOT_MET');
@@ -389,7 +395,8 @@ describe('esketamine specifics', () => {
     const discharge = cmd('DischargePatient', { sessionKey: 'treatment-1', criteriaMet: true, escortRef: 'ESC-2' }, 'physician', at(7, '11:20'));
     refused(noPostDose, discharge, 'STEP_OUT_OF_ORDER');
     const ready = given(...esketamineEligible(), ...visitCommands.slice(0, 6));
-    refused(ready, { ...discharge, metadata: { ...discharge.metadata, now: at(7, '11:00') } }, 'MONITORING_INCOMPLETE');
+    const beforeDischargeVitals = given(...esketamineEligible(), ...visitCommands.slice(0, 5));
+    refused(beforeDischargeVitals, { ...discharge, metadata: { ...discharge.metadata, now: at(7, '11:00') } }, 'MONITORING_INCOMPLETE');
     accepted(ready, discharge);
   });
 
@@ -427,7 +434,7 @@ describe('adverse events and safety holds', () => {
     const withAe = apply(dosed, report());
     expect(withAe.adverseEvents).toEqual([{ ref: withAe.version, reportedAt: at(28, '10:00'), sessionKey: 'dosing-1', seriousSuspected: false, classification: null }]);
     expect(withAe.status).toBe('active');
-    refused(dosed, cmd('ReportAdverseEvent', { description: 'x', onsetAt: at(30) }, 'therapist', at(28, '10:00')), 'OUTCOME_INVALID');
+    refused(dosed, cmd('ReportAdverseEvent', { description: 'x', onsetAt: at(30) }, 'therapist', at(28, '10:00')), 'CLINICAL_TIME_INVALID');
     refused(dosed, cmd('ReportAdverseEvent', { description: 'x', onsetAt: at(28), sessionKey: 'nope' }, 'therapist', at(28, '10:00')), 'STEP_UNKNOWN');
   });
 
@@ -509,9 +516,9 @@ describe('completion', () => {
     accepted(esk, complete(18));
   });
 
-  it('waits for the endpoint inside its window and reports it as missed once the window has closed', () => {
+  it('waits for the endpoint inside its window and reports it as missed once the window has closed (a v2 course)', () => {
     const all = mdmaCompleteCourseWithoutEndpoint();
-    const beforeWindow = given(...all);
+    const beforeWindow = givenOn(2, ...all);
     refused(beforeWindow, caps5('caps5-endpoint', 20, at(105)), 'INTERVAL_NOT_MET');
     refused(beforeWindow, cmd('CompleteCourse', signed('responsibility'), 'physician', at(126)), 'STEP_OUT_OF_ORDER');
     refused(beforeWindow, caps5('caps5-endpoint', 20, at(141)), 'WINDOW_CLOSED');
@@ -540,5 +547,34 @@ const mdmaCompleteCourseWithoutEndpoint = (): CourseCommand[] => {
 describe('the engine is protocol-agnostic', () => {
   it('refuses a start for a protocol role the definition does not list', () => {
     refused(initialState(), as(start(ESKETAMINE), 'therapist'), 'ROLE_NOT_PERMITTED');
+  });
+});
+
+describe('the screening checklist in one signed step (v3)', () => {
+  const consented = given(start(MDMA), consent());
+  const ids = mdmaAtPtsdV3.screening.criteria.map((c) => c.id);
+  const batch = (criteria: { criterionId: string; outcome: 'pass' | 'fail'; evidence: string }[], meaning = 'authorship') =>
+    cmd('RecordEligibilityCriteria', { criteria, ...signed(meaning) }, 'coordinator', at(0, '10:00'));
+  const all = ids.map((criterionId) => ({ criterionId, outcome: 'pass' as const, evidence: 'Screening interview and records' }));
+
+  it('records all 21 criteria under one signature, one event each, and completes that screening item', () => {
+    expect(ids).toHaveLength(21);
+    const events = accepted(consented, batch(all));
+    expect(events).toHaveLength(21);
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['EligibilityCriterionRecorded']));
+    const signatures = events.map((e) => (e.data as { signature?: unknown }).signature);
+    expect(new Set(signatures.map((s) => JSON.stringify(s))).size).toBe(1);
+    expect(signatures[0]).toMatchObject({ meaning: 'authorship', signerId: 'u-coordinator' });
+    const state = apply(consented, batch(all));
+    expect(Object.keys(state.screening.criteria)).toHaveLength(21);
+    expect(missingScreening(mdmaAtPtsdV3, state)).not.toContain('criteria');
+  });
+
+  it('refuses the whole step for an unknown or repeated criterion, an unsigned batch, or a protocol without it', () => {
+    expect(refused(consented, batch([...all.slice(0, 2), { criterionId: 'nope', outcome: 'pass', evidence: 'x' }]), 'STEP_UNKNOWN')?.details).toEqual({ criterionIds: ['nope'] });
+    expect(refused(consented, batch([all[0]!, all[0]!]), 'OUTCOME_INVALID')?.details).toEqual({ criterionIds: [ids[0]] });
+    refused(consented, batch(all, 'approval'), 'SIGNATURE_REQUIRED');
+    refused(given(start(ESKETAMINE), consent()), batch(all), 'STEP_NOT_IN_PROTOCOL');
+    refused(eligible, batch(all), 'STEP_OUT_OF_ORDER');
   });
 });

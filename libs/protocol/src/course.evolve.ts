@@ -1,5 +1,6 @@
 import { findProtocol } from './definitions/registry';
 import type { CourseEvent, SignatureManifestation } from './event';
+import { isBefore } from './rules/time';
 import { unsigned } from './rules/unsigned';
 import type { CourseState, SessionState } from './state';
 
@@ -51,6 +52,8 @@ const phaseOf = (state: CourseState, sessionKey: string): CourseState['phase'] =
   return def?.sessions.find((s) => s.key === sessionKey)?.phase ?? state.phase;
 };
 
+const latest = (a: string | null | undefined, b: string): string => (a && isBefore(b, a) ? a : b);
+
 /** Folds one event into the state. Pure; never refuses: events are facts. */
 export const evolve = (state: CourseState, event: CourseEvent): CourseState => {
   const version = state.version + 1;
@@ -61,7 +64,9 @@ export const evolve = (state: CourseState, event: CourseEvent): CourseState => {
     eventTypes: [...state.eventTypes, event.type],
     ...(signature ? { signatures: { ...state.signatures, [String(version)]: signature } } : {}),
   };
-  const at = event.metadata.occurredAt;
+  // Clinical time: when it happened (events stored before clinical times are upcast to their entry time).
+  const at = (event.data as { performedAt?: string }).performedAt ?? event.metadata.occurredAt;
+  const screened = (time: string): CourseState['screening'] => ({ ...state.screening, lastRecordedAt: latest(state.screening.lastRecordedAt, time) });
   switch (event.type) {
     case 'CourseStarted':
       return {
@@ -75,20 +80,20 @@ export const evolve = (state: CourseState, event: CourseEvent): CourseState => {
         sessions: sessionsOf(event.data.protocolId, event.data.protocolVersion),
       };
     case 'InformedConsentRecorded':
-      return { ...next, screening: { ...state.screening, consentRecorded: true } };
+      return { ...next, screening: { ...state.screening, consentRecorded: true, consentedAt: event.data.consentedAt } };
     case 'EmergencyContactRecorded':
       return { ...next, screening: { ...state.screening, emergencyContactRecorded: true } };
     case 'EligibilityCriterionRecorded':
       return {
         ...next,
-        screening: { ...state.screening, criteria: { ...state.screening.criteria, [event.data.criterionId]: event.data.outcome } },
+        screening: { ...screened(at), criteria: { ...state.screening.criteria, [event.data.criterionId]: event.data.outcome } },
       };
     case 'MedicalClearanceRecorded':
-      return { ...next, screening: { ...state.screening, medicalClearance: event.data.cleared } };
+      return { ...next, screening: { ...screened(at), medicalClearance: event.data.cleared } };
     case 'MedicationWashoutRecorded':
       return { ...next, screening: { ...state.screening, washout: { required: event.data.required, endsAt: event.data.endsAt } } };
     case 'PregnancyTestRecorded':
-      return { ...next, screening: { ...state.screening, pregnancyTest: event.data.result } };
+      return { ...next, screening: { ...screened(at), pregnancyTest: event.data.result } };
     case 'EligibilityDetermined': {
       const screening = { ...state.screening, eligibility: event.data.eligible ? ('eligible' as const) : ('ineligible' as const) };
       if (!event.data.eligible) {
@@ -100,6 +105,7 @@ export const evolve = (state: CourseState, event: CourseEvent): CourseState => {
     case 'AssessmentRecorded':
       return {
         ...next,
+        ...(event.data.timepoint === 'baseline' ? { screening: screened(at) } : {}),
         assessments: [
           ...state.assessments,
           { version, instrument: event.data.instrument, timepoint: event.data.timepoint, values: event.data.values, recordedAt: at },
@@ -135,7 +141,7 @@ export const evolve = (state: CourseState, event: CourseEvent): CourseState => {
         ...next,
         sessions: updateDosing(state, event.data.sessionKey, (d) => ({
           ...d,
-          preDoseChecks: { fasting: event.data.fasting, pregnancyTest: event.data.pregnancyTest },
+          preDoseChecks: { fasting: event.data.fasting, pregnancyTest: event.data.pregnancyTest, at },
         })),
       };
     case 'DoseAdministered':

@@ -20,49 +20,60 @@ export type EventMetadata = {
 /** Part 11 §11.50 manifestation: who signed (id and printed name), when (UTC) and what the signature means. */
 export type SignatureManifestation = { signerId: string; printedName: string; signedAt: string; meaning: string; recordHash?: string };
 type Signed = { signature?: SignatureManifestation };
+/** A step entered more than the protocol's `lateEntryAfterMinutes` after it happened: why, and how late. */
+export type LateEntry = { reason: string; minutesAfter: number };
+/**
+ * Since clinical times: when the step happened (`performedAt`; the entry time is `metadata.occurredAt`)
+ * and, for a late entry, why it is entered late (`lateEntryReason`, present exactly when the entry was
+ * late). The data is the command's as given, so a signature's record hash can be recomputed from it.
+ * Events stored before carry neither; upcasting gives them their entry time, which is what they recorded.
+ */
+type Timed = { performedAt: string; lateEntryReason?: string };
+/** A step with a clinical time of its own (`consentedAt`, `measuredAt`) adds only the late-entry reason. */
+type LateFlagged = { lateEntryReason?: string };
 
 type Event<T extends string, D> = { type: T; schemaVersion: number; data: D; metadata: EventMetadata };
 
 export type CourseStarted = Event<
   'CourseStarted',
-  { courseId: string; patientRef: string; siteId: string; protocolId: string; protocolVersion: number }
+  { courseId: string; patientRef: string; siteId: string; protocolId: string; protocolVersion: number } & Timed
 >;
 /** Schema v2 added `consentsToRecording` (null: not stated, as in every v1 event). */
 export type InformedConsentRecorded = Event<
   'InformedConsentRecorded',
-  { consentFormVersion: string; consentedAt: string; consentsToRecording: boolean | null } & Signed
+  { consentFormVersion: string; consentedAt: string; consentsToRecording: boolean | null } & LateFlagged & Signed
 >;
 export type EmergencyContactRecorded = Event<'EmergencyContactRecorded', { contactRef: string } & Signed>;
 export type EligibilityCriterionRecorded = Event<
   'EligibilityCriterionRecorded',
-  { criterionId: string; outcome: 'pass' | 'fail'; evidence: string } & Signed
+  { criterionId: string; outcome: 'pass' | 'fail'; evidence: string } & Timed & Signed
 >;
-export type MedicalClearanceRecorded = Event<'MedicalClearanceRecorded', { cleared: boolean; evidence: string } & Signed>;
+export type MedicalClearanceRecorded = Event<'MedicalClearanceRecorded', { cleared: boolean; evidence: string } & Timed & Signed>;
 export type MedicationWashoutRecorded = Event<'MedicationWashoutRecorded', { required: boolean; endsAt: string | null } & Signed>;
-export type PregnancyTestRecorded = Event<'PregnancyTestRecorded', { result: PregnancyTestResult } & Signed>;
-export type EligibilityDetermined = Event<'EligibilityDetermined', { eligible: boolean; reason: string | null } & Signed>;
+export type PregnancyTestRecorded = Event<'PregnancyTestRecorded', { result: PregnancyTestResult } & Timed & Signed>;
+export type EligibilityDetermined = Event<'EligibilityDetermined', { eligible: boolean; reason: string | null } & Timed & Signed>;
 export type AssessmentRecorded = Event<
   'AssessmentRecorded',
-  { instrument: string; timepoint: string; values: OutcomeValues } & Signed
+  { instrument: string; timepoint: string; values: OutcomeValues } & Timed & Signed
 >;
 export type SessionScheduled = Event<'SessionScheduled', { sessionKey: string; scheduledFor: string } & Signed>;
-export type SessionStarted = Event<'SessionStarted', { sessionKey: string } & Signed>;
-export type SessionCompleted = Event<'SessionCompleted', { sessionKey: string } & Signed>;
-export type SessionMissed = Event<'SessionMissed', { sessionKey: string; reason: string } & Signed>;
-export type SessionCancelled = Event<'SessionCancelled', { sessionKey: string; reason: string } & Signed>;
+export type SessionStarted = Event<'SessionStarted', { sessionKey: string } & Timed & Signed>;
+export type SessionCompleted = Event<'SessionCompleted', { sessionKey: string } & Timed & Signed>;
+export type SessionMissed = Event<'SessionMissed', { sessionKey: string; reason: string } & Timed & Signed>;
+export type SessionCancelled = Event<'SessionCancelled', { sessionKey: string; reason: string } & Timed & Signed>;
 export type PreDoseChecksRecorded = Event<
   'PreDoseChecksRecorded',
-  { sessionKey: string; fasting: boolean; pregnancyTest: PregnancyTestResult } & Signed
+  { sessionKey: string; fasting: boolean; pregnancyTest: PregnancyTestResult } & Timed & Signed
 >;
 export type DoseAdministered = Event<
   'DoseAdministered',
-  { sessionKey: string; drug: string; amountMg: number; lotNumber: string | null } & Signed
+  { sessionKey: string; drug: string; amountMg: number; lotNumber: string | null } & Timed & Signed
 >;
 export type SupplementalDoseAdministered = Event<
   'SupplementalDoseAdministered',
-  { sessionKey: string; drug: string; amountMg: number; lotNumber: string | null; minutesAfterInitialDose: number } & Signed
+  { sessionKey: string; drug: string; amountMg: number; lotNumber: string | null; minutesAfterInitialDose: number } & Timed & Signed
 >;
-export type SupplementalDoseWithheld = Event<'SupplementalDoseWithheld', { sessionKey: string; reason: string } & Signed>;
+export type SupplementalDoseWithheld = Event<'SupplementalDoseWithheld', { sessionKey: string; reason: string } & Timed & Signed>;
 export type VitalsRecorded = Event<
   'VitalsRecorded',
   {
@@ -73,16 +84,16 @@ export type VitalsRecorded = Event<
     heartRate: number;
     temperatureC: number | null;
     measuredAt: string;
-  } & Signed
+  } & LateFlagged & Signed
 >;
 /** `vitalsRef`: stream version of the reading that breached, when raised by a threshold. */
 export type AlertRaised = Event<
   'AlertRaised',
-  { sessionKey: string | null; source: 'vitals_threshold' | 'staff'; reason: string; vitalsRef: number | null } & Signed
+  { sessionKey: string | null; source: 'vitals_threshold' | 'staff'; reason: string; vitalsRef: number | null } & Timed & Signed
 >;
 export type PatientDischarged = Event<
   'PatientDischarged',
-  { sessionKey: string; criteriaMet: true; escortRef: string | null; overnightStay: boolean | null; minutesMonitored: number } & Signed
+  { sessionKey: string; criteriaMet: true; escortRef: string | null; overnightStay: boolean | null; minutesMonitored: number } & Timed & Signed
 >;
 export type MonitoringFormSubmitted = Event<
   'MonitoringFormSubmitted',
@@ -102,7 +113,7 @@ export type SafetyHoldPlaced = Event<
   { reason: string; source: 'staff' | 'serious_adverse_event'; adverseEventRef: number | null } & Signed
 >;
 export type SafetyHoldCleared = Event<'SafetyHoldCleared', { holdRef: number; reason: string } & Signed>;
-export type CourseWithdrawn = Event<'CourseWithdrawn', { reason: WithdrawalReason | 'screen_failed'; note: string | null } & Signed>;
+export type CourseWithdrawn = Event<'CourseWithdrawn', { reason: WithdrawalReason | 'screen_failed'; note: string | null } & Timed & Signed>;
 export type EventCorrected = Event<
   'EventCorrected',
   {
@@ -163,33 +174,33 @@ export type CourseEventType = CourseEvent['type'];
 
 /** Current schema version of each event type. Older stored versions go through `upcastEvent`. */
 export const EVENT_SCHEMA_VERSIONS: Record<CourseEventType, number> = {
-  CourseStarted: 1,
-  InformedConsentRecorded: 2,
+  CourseStarted: 2,
+  InformedConsentRecorded: 3,
   EmergencyContactRecorded: 1,
-  EligibilityCriterionRecorded: 1,
-  MedicalClearanceRecorded: 1,
+  EligibilityCriterionRecorded: 2,
+  MedicalClearanceRecorded: 2,
   MedicationWashoutRecorded: 1,
-  PregnancyTestRecorded: 1,
-  EligibilityDetermined: 1,
-  AssessmentRecorded: 1,
+  PregnancyTestRecorded: 2,
+  EligibilityDetermined: 2,
+  AssessmentRecorded: 2,
   SessionScheduled: 1,
-  SessionStarted: 1,
-  SessionCompleted: 1,
-  SessionMissed: 1,
-  SessionCancelled: 1,
-  PreDoseChecksRecorded: 1,
-  DoseAdministered: 1,
-  SupplementalDoseAdministered: 1,
-  SupplementalDoseWithheld: 1,
-  VitalsRecorded: 1,
-  AlertRaised: 1,
-  PatientDischarged: 1,
+  SessionStarted: 2,
+  SessionCompleted: 2,
+  SessionMissed: 2,
+  SessionCancelled: 2,
+  PreDoseChecksRecorded: 2,
+  DoseAdministered: 2,
+  SupplementalDoseAdministered: 2,
+  SupplementalDoseWithheld: 2,
+  VitalsRecorded: 2,
+  AlertRaised: 2,
+  PatientDischarged: 2,
   MonitoringFormSubmitted: 1,
   AdverseEventReported: 1,
   AdverseEventClassified: 1,
   SafetyHoldPlaced: 1,
   SafetyHoldCleared: 1,
-  CourseWithdrawn: 1,
+  CourseWithdrawn: 2,
   EventCorrected: 1,
   CourseCompleted: 1,
   DueDateReminderIssued: 1,
@@ -197,4 +208,7 @@ export const EVENT_SCHEMA_VERSIONS: Record<CourseEventType, number> = {
   DueDateEscalated: 1,
   EligibilityExpired: 1,
 };
+/** Event types that carry `performedAt` (and a late entry's reason) since clinical times, and those that carry only the reason. */
+export const TIMED_EVENT_TYPES: readonly CourseEventType[] = ['CourseStarted', 'EligibilityCriterionRecorded', 'MedicalClearanceRecorded', 'PregnancyTestRecorded', 'EligibilityDetermined', 'AssessmentRecorded', 'SessionStarted', 'SessionCompleted', 'SessionMissed', 'SessionCancelled', 'PreDoseChecksRecorded', 'DoseAdministered', 'SupplementalDoseAdministered', 'SupplementalDoseWithheld', 'AlertRaised', 'PatientDischarged', 'CourseWithdrawn'];
+export const LATE_FLAGGED_EVENT_TYPES: readonly CourseEventType[] = ['InformedConsentRecorded', 'VitalsRecorded'];
 export const EVENT_TYPES = Object.keys(EVENT_SCHEMA_VERSIONS) as CourseEventType[];

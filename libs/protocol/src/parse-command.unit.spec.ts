@@ -2,7 +2,7 @@ import { COMMAND_TYPES, parseCommandInput } from './parse-command';
 
 describe('parseCommandInput', () => {
   it('lists every command type', () => {
-    expect(COMMAND_TYPES).toHaveLength(30);
+    expect(COMMAND_TYPES).toHaveLength(31);
     expect(COMMAND_TYPES).toEqual(expect.arrayContaining(['StartCourse', 'RecordVitals', 'CorrectEvent', 'CompleteCourse']));
   });
 
@@ -41,5 +41,22 @@ describe('parseCommandInput', () => {
     expect(parsed).toEqual({ ok: true, command: { type: 'RecordVitals', data: { sessionKey: 'dosing-1', timing: 'post_dose', systolic: 120, diastolic: 80, heartRate: 70, temperatureC: 37.2, signature: { meaning: 'authorship' } } } });
     expect(parseCommandInput({ type: 'StartCourse', data: {} }, ['CompleteCourse'])).toMatchObject({ ok: false, errors: [{ field: 'type' }] });
     expect(parseCommandInput({ type: 'StartCourse', data: { courseId: 'c', patientRef: 'p', siteId: 's', protocolId: 'x', signature: { meaning: 'approval' } } })).toMatchObject({ ok: false, errors: [{ field: 'data.signature' }] });
+  });
+});
+
+describe('parseCommandInput: the screening checklist in one step', () => {
+  const criterion = { criterionId: 'age-18-or-over', outcome: 'pass', evidence: 'ID checked' };
+  it('names the criterion and field that is wrong, and refuses an empty or missing list', () => {
+    expect(parseCommandInput({ type: 'RecordEligibilityCriteria', data: { criteria: [criterion, { ...criterion, evidence: ' ' }] } })).toEqual({
+      ok: false,
+      errors: [{ field: 'data.criteria.1.evidence', message: 'must be a non-empty string' }],
+    });
+    expect(parseCommandInput({ type: 'RecordEligibilityCriteria', data: { criteria: [] } })).toEqual({
+      ok: false,
+      errors: [{ field: 'data.criteria', message: 'must name at least one criterion' }],
+    });
+    expect(parseCommandInput({ type: 'RecordEligibilityCriteria', data: {} })).toEqual({ ok: false, errors: [{ field: 'data.criteria', message: 'is required' }] });
+    expect(parseCommandInput({ type: 'RecordEligibilityCriteria', data: { criteria: [{ ...criterion, extra: 1 }] } })).toMatchObject({ ok: false });
+    expect(parseCommandInput({ type: 'RecordEligibilityCriteria', data: { criteria: [criterion] } })).toMatchObject({ ok: true });
   });
 });

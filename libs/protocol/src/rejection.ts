@@ -22,6 +22,10 @@ export const REJECTION_CODES = [
   'SAFETY_HOLD',
   'SIGNATURE_REQUIRED',
   'STEP_NOT_IN_PROTOCOL',
+  // Clinical times (clinical-time.ts): a time in the future or before the step it follows, a visit scheduled in the past.
+  'CLINICAL_TIME_INVALID',
+  // An entry later than the protocol's lateEntryAfterMinutes without lateEntryReason.
+  'LATE_ENTRY_REASON_REQUIRED',
   // Raised by the course workflow, not by the decider: the record could not be written (see README).
   'RECORD_DIVERGED',
   'RECORD_UNAVAILABLE',

@@ -6,7 +6,8 @@ export type SessionStatus = 'pending' | 'scheduled' | 'in_progress' | 'completed
 
 /** What happened in the current attempt at a dosing visit. Reset when the visit is cancelled before the dose. */
 export type DosingRecord = {
-  preDoseChecks: { fasting: boolean; pregnancyTest: PregnancyTestResult } | null;
+  /** `at` is absent in states folded before clinical times were kept. */
+  preDoseChecks: { fasting: boolean; pregnancyTest: PregnancyTestResult; at?: string } | null;
   initialDose: { amountMg: number; at: string } | null;
   supplemental: { outcome: 'given'; amountMg: number; at: string } | { outcome: 'withheld'; reason: string; at: string } | null;
   discharge: { at: string; escortRef: string | null; overnightStay: boolean | null } | null;
@@ -76,8 +77,13 @@ export type CourseState = {
   startedAt: string | null;
   closedAt: string | null;
   closedReason: 'completed' | 'withdrawn' | 'screen_failed' | null;
+  /** Times are clinical times (when it happened), not entry times; see clinical-time.ts. */
   screening: {
     consentRecorded: boolean;
+    /** When consent was given. Absent in a state folded before it was kept (carried over by continue-as-new). */
+    consentedAt?: string | null;
+    /** Latest clinical time of a screening record (criterion, clearance, pregnancy test, baseline assessment). */
+    lastRecordedAt?: string | null;
     emergencyContactRecorded: boolean;
     /** Latest outcome per criterion id. */
     criteria: Record<string, 'pass' | 'fail'>;
@@ -118,6 +124,8 @@ export const initialState = (): CourseState => ({
   closedReason: null,
   screening: {
     consentRecorded: false,
+    consentedAt: null,
+    lastRecordedAt: null,
     emergencyContactRecorded: false,
     criteria: {},
     medicalClearance: null,

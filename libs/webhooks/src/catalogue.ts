@@ -1,4 +1,4 @@
-import { commandDataJsonSchema, type CourseCommandType } from '@care/protocol';
+import { clinicalTimeOfEvent, commandDataJsonSchema, lateEntryOfEvent, type CourseCommandType } from '@care/protocol';
 
 /**
  * The published catalogue of webhook event types: what the service sends (outbound, one per kind of
@@ -74,10 +74,22 @@ export const thinPayload = (event: RecordedCourseEvent, courseId: string, siteId
   if (!type) return undefined;
   const extra = Object.fromEntries(type.fields.filter((f) => event.data[f] !== undefined && event.data[f] !== null).map((f) => [f, event.data[f]]));
   const occurredAt = typeof event.metadata['occurredAt'] === 'string' ? event.metadata['occurredAt'] : event.recordedAt;
+  const performedAt = clinicalTimeOfEvent(event.type, event.data, occurredAt);
+  // The late-entry reason is free text (it may name the patient): only the flag goes out.
+  const late = lateEntryOfEvent(event.type, event.data, occurredAt) !== null;
   return {
     type: type.type,
     timestamp: event.recordedAt,
-    data: { ...extra, courseId, siteId, eventId: event.eventId, streamVersion: event.streamVersion, occurredAt },
+    data: {
+      ...extra,
+      courseId,
+      siteId,
+      eventId: event.eventId,
+      streamVersion: event.streamVersion,
+      occurredAt,
+      ...(performedAt ? { performedAt } : {}),
+      ...(late ? { lateEntry: true } : {}),
+    },
   };
 };
 
@@ -102,7 +114,9 @@ const outboundDataSchema = (t: OutboundType): Record<string, unknown> => ({
     siteId: { type: 'string' },
     eventId: { type: 'string', format: 'uuid' },
     streamVersion: { type: 'integer', minimum: 1, description: 'Position of the event in its course: orders events of one course.' },
-    occurredAt: { type: 'string', format: 'date-time' },
+    occurredAt: { type: 'string', format: 'date-time', description: 'When the step was entered.' },
+    performedAt: { type: 'string', format: 'date-time', description: 'When the step happened (its clinical time), for clinical steps.' },
+    lateEntry: { type: 'boolean', const: true, description: 'Present when the step was entered later than the protocol allows without a reason.' },
     ...Object.fromEntries(t.fields.map((f) => [f, {}])),
   },
   required: ['courseId', 'siteId', 'eventId', 'streamVersion', 'occurredAt'],
@@ -113,13 +127,19 @@ export const eventTypeCatalogue = () => ({
   outbound: OUTBOUND_EVENT_TYPES.map((t) => ({ type: t.type, description: t.description, dataSchema: outboundDataSchema(t) })),
   inbound: INBOUND_EVENT_TYPES.map((t) => {
     // No signature field: an integration never signs (steps that need a clinician's signature are refused).
-    const command = commandDataJsonSchema(t.command) as { properties: Record<string, unknown>; required: string[] };
+    const command = commandDataJsonSchema(t.command) as { properties: Record<string, unknown>; required: string[]; examples?: Record<string, unknown>[] };
     const properties = Object.fromEntries(Object.entries(command.properties).filter(([name]) => name !== 'signature'));
+    const examples = command.examples?.map(({ signature: _signature, ...data }) => ({ courseId: 'course-2026-0042', ...data }));
     return {
       type: t.type,
       description: t.description,
       command: t.command,
-      dataSchema: { ...command, properties: { courseId: COURSE_ID_SCHEMA, ...properties }, required: ['courseId', ...command.required] },
+      dataSchema: {
+        ...command,
+        properties: { courseId: COURSE_ID_SCHEMA, ...properties },
+        required: ['courseId', ...command.required],
+        ...(examples ? { examples } : {}),
+      },
     };
   }),
 });

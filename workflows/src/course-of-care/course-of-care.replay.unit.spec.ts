@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { bundleCourseWorkflows } from '../../../apps/worker/src/workflow-bundle';
+import { PATCHES } from './course-of-care.workflow';
 
 try {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -15,7 +16,7 @@ const HISTORIES = path.join(__dirname, 'histories');
  * Histories captured by earlier workflow code (before the patches named by the folder), kept so that
  * courses started then, and still running, are proven to replay on today's code.
  */
-const EARLIER = ['before-command-ids'].map((dir) => path.join(HISTORIES, dir));
+const EARLIER = ['before-command-ids', 'before-clinical-times'].map((dir) => path.join(HISTORIES, dir));
 
 /**
  * Determinism guard, no server needed: the saved histories of representative courses (a full course, a
@@ -32,6 +33,21 @@ describe('replay of saved course histories', () => {
     expect([...scenarios].sort()).toEqual(['continue-as-new', 'full-course-esketamine', 'sae-hold-and-clearance', 'withdrawal-during-dosing']);
     expect(files.some((f) => f.includes('dosing-session'))).toBe(true);
     expect(earlier.length).toBeGreaterThan(0);
+  });
+
+  it('includes the marker of every patch of the course workflow', () => {
+    const patchIds = new Set<string>();
+    for (const file of files.filter((f) => f.endsWith('.course.json'))) {
+      const history = JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')) as {
+        events: { markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads: { data: string }[] }> } }[];
+      };
+      for (const event of history.events) {
+        const marker = event.markerRecordedEventAttributes;
+        const payload = marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads[0]?.data : undefined;
+        if (payload) patchIds.add((JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { id: string }).id);
+      }
+    }
+    expect([...patchIds].sort()).toEqual(Object.values(PATCHES).sort());
   });
 
   it('replays every saved history without a determinism error', async () => {

@@ -66,6 +66,7 @@ export const PATCHES = {
   notifyInAppend: 'notify-in-append-v1',
   recordFailureStops: 'record-failure-stops-v1',
   commandIds: 'command-ids-v1',
+  clinicalTimes: 'clinical-times-v1',
 } as const;
 
 /** How many recent command ids a run remembers (and hands to the next run) to answer a retried command. */
@@ -121,6 +122,11 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
   // answers with what it recorded instead of executing again. Temporal deduplicates update ids only
   // within one run; older commands are found in the record by the API.
   const commandIdsOn = patched(PATCHES.commandIds);
+  // Since clinical-times-v1 the decider holds every command to the clinical-time rules (not in the future,
+  // not before the step it follows, a reason for a late entry, no visit scheduled in the past). A run that
+  // began before decides its commands without them, as its history was decided, unless a command names a
+  // clinical time itself.
+  const decideOptions = { clinicalTimeRules: patched(PATCHES.clinicalTimes) };
   const recentCommands = new Map<string, RecordedCommand>(input.recentCommands ?? []);
   const inFlightCommands = new Map<string, Promise<CommandResult>>();
   const remember = (commandId: string, recorded: RecordedEvent[]): void => {
@@ -184,7 +190,9 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
             courseId,
             sessionKey: session.key,
             attempt: session.attempt,
-            doseAt: event.metadata.occurredAt,
+            // The dose's clinical time: a dose entered late keeps its real schedule.
+            doseAt: session.dosing?.initialDose?.at ?? event.metadata.occurredAt,
+            enteredAt: event.metadata.occurredAt,
             schedule: def.dosing.vitals.postDose.map((p) => ({ ...p })),
             graceMinutes: MISSED_READING_GRACE_MINUTES,
             minimumMonitoringMinutes: def.dosing.minimumMonitoringMinutes,
@@ -208,7 +216,7 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
         case 'PatientDischarged':
           if (childId) {
             void getExternalWorkflowHandle(childId)
-              .signal(dischargedSignal, { at: event.metadata.occurredAt })
+              .signal(dischargedSignal, { at: (event.data as { performedAt?: string }).performedAt ?? event.metadata.occurredAt })
               .catch(logChildFailure('signal the discharge to', childId));
           }
           break;
@@ -241,7 +249,7 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
    */
   const apply = (command: CourseCommand): { ok: true; state: CourseState; recorded: Promise<RecordedEvent[]> } | { ok: false; rejection: Rejection } => {
     if (recordFailure) return { ok: false, rejection: recordFailureRejection(recordFailure) };
-    const decision = decide(stamped(command), state);
+    const decision = decide(stamped(command), state, decideOptions);
     if (!decision.ok) return decision;
     const before = state;
     const expectedVersion = state.version;
@@ -336,7 +344,7 @@ export async function courseOfCare(input: CourseWorkflowInput): Promise<CourseSt
         // The API refuses such text first; this keeps any other caller from jamming the course.
         const unstorable = findUnstorableText(command.data, 'data');
         if (unstorable) throw rejected({ code: 'UNSTORABLE_TEXT', message: `The field ${unstorable.field} ${unstorable.message}.` });
-        const decision = decide(stamped(command), state);
+        const decision = decide(stamped(command), state, decideOptions);
         if (!decision.ok) throw rejected(decision.rejection);
       },
     },

@@ -31,7 +31,12 @@ export async function dosingSession(input: DosingSessionInput): Promise<DosingSe
   const watchSchedule = async (): Promise<void> => {
     const schedule = [...input.schedule].sort((a, b) => a.targetMinutes - b.targetMinutes);
     for (const reading of schedule) {
-      const deadline = at(input.doseAt, reading.targetMinutes + input.graceMinutes);
+      // A dose entered late (enteredAt after doseAt) leaves the grace period after its entry for readings
+      // already due, so readings taken on paper can be entered before an alert is raised.
+      const deadline = Math.max(
+        at(input.doseAt, reading.targetMinutes + input.graceMinutes),
+        input.enteredAt ? at(input.enteredAt, input.graceMinutes) : 0,
+      );
       const wait = deadline - Date.now();
       if (wait > 0) await sleep(wait);
       if (dischargedAt) return;

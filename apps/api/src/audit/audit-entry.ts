@@ -1,3 +1,4 @@
+import { clinicalTimeOfEvent, lateEntryOfEvent, type LateEntry } from '@care/protocol';
 import type { EventRow } from '@care/event-store';
 
 /** An event row joined with its course's first event and, for a correction, the value it replaced. */
@@ -23,7 +24,12 @@ export type AuditEntry = {
   patientRef: string | null;
   who: { id: string | null; name: string | null; role: string | null; siteId: string | null };
   what: { type: string; schemaVersion: number; data: Record<string, unknown> };
-  when: { recordedAt: string; occurredAt: string | null };
+  /**
+   * `recordedAt`: when the store wrote it; `occurredAt`: when it was entered (the command's time);
+   * `clinicalTime`: when it happened, for a clinical step (null for an administrative one);
+   * `lateEntry`: set when it was entered later than the protocol allows without a reason, with that reason.
+   */
+  when: { recordedAt: string; occurredAt: string | null; clinicalTime: string | null; lateEntry: LateEntry | null };
   why: string | null;
   signature: unknown;
   /** On a correction of a signed record: the signature this correction voided (Part 11 §11.70). */
@@ -48,7 +54,12 @@ export const toAuditEntry = (r: AuditRow): AuditEntry => {
     patientRef: r.patient_ref,
     who: { id: str(actor['id']), name: str(actor['name']), role: str(actor['role']), siteId: str(actor['siteId']) },
     what: { type: r.event_type, schemaVersion: r.schema_version, data: r.data },
-    when: { recordedAt: r.recorded_at.toISOString(), occurredAt: str(r.metadata['occurredAt']) },
+    when: {
+      recordedAt: r.recorded_at.toISOString(),
+      occurredAt: str(r.metadata['occurredAt']),
+      clinicalTime: clinicalTimeOfEvent(r.event_type, r.data, str(r.metadata['occurredAt'])),
+      lateEntry: lateEntryOfEvent(r.event_type, r.data, str(r.metadata['occurredAt'])),
+    },
     why: reason,
     signature: r.data['signature'] ?? null,
     voidedSignature: r.data['voidedSignature'] ?? null,
@@ -69,7 +80,7 @@ export const toAuditEntry = (r: AuditRow): AuditEntry => {
 
 const CSV_COLUMNS = [
   'position', 'event_id', 'course_id', 'stream_version', 'site_id', 'patient_ref', 'recorded_at_utc', 'occurred_at', 'event_type',
-  'actor_id', 'actor_name', 'actor_role', 'reason', 'signature', 'correction', 'data', 'hash',
+  'actor_id', 'actor_name', 'actor_role', 'reason', 'signature', 'correction', 'data', 'hash', 'clinical_time_utc', 'late_entry',
 ];
 
 const csvCell = (v: unknown): string => {
@@ -85,7 +96,7 @@ export const CSV_HEADER = `${CSV_COLUMNS.join(',')}\n`;
 export const toCsvLine = (e: AuditEntry): string =>
   `${[
     e.position, e.eventId, e.courseId, e.streamVersion, e.siteId, e.patientRef, e.when.recordedAt, e.when.occurredAt, e.what.type,
-    e.who.id, e.who.name, e.who.role, e.why, e.signature, e.correction, e.what.data, e.hash,
+    e.who.id, e.who.name, e.who.role, e.why, e.signature, e.correction, e.what.data, e.hash, e.when.clinicalTime, e.when.lateEntry,
   ]
     .map(csvCell)
     .join(',')}\n`;

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags }
 import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/token-verifier';
-import { CourseCommandDto } from './dto/course-command.dto';
+import { commandBodyExamples, commandBodySchema } from './command-body.openapi';
 import { StartCourseDto } from './dto/start-course.dto';
 import { CoursesService, type CommandAnswer } from './courses.service';
 
@@ -57,7 +57,13 @@ export class CoursesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a protocol command to a course; answers with the new state and the recorded events.' })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiBody({ type: CourseCommandDto })
+  @ApiBody({
+    description:
+      'One protocol command: `type` names it, `data` holds its fields (see the schema of each command, e.g. AdministerDoseCommand). ' +
+      'An unknown field, a missing field or a value of the wrong type or range is refused with 400 naming the field.',
+    schema: commandBodySchema(),
+    examples: commandBodyExamples(),
+  })
   @ApiResponse({ status: 200, description: 'Recorded: the new state and the events (a retry of a recorded command gets the same events).' })
   @ApiResponse({ status: 202, description: 'Sent, outcome not known in time: read it at `statusUrl` (also the Location header).' })
   @ApiResponse({ status: 422, description: 'The protocol refuses the command; `code` says why.' })

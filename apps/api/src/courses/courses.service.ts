@@ -23,13 +23,13 @@ import {
 import { EventStore, type StoredEvent } from '@care/event-store';
 import {
   availableSteps,
-  COMMAND_TYPES,
+  CLINICAL_TIME_FIELDS,
   decide,
-  findProtocol,
   initialState,
   isCourseClosed,
   parseCommandInput,
-  SYSTEM_COMMAND_TYPES,
+  parseCommandRequest,
+  type AvailableSteps,
   type CourseCommand,
   type CourseState,
   type Rejection,
@@ -44,11 +44,10 @@ import type { StartCourseDto } from './dto/start-course.dto';
 import { commandIdFor, CommandReceipts, deterministicId, type CommandReceipt } from './command-receipts.service';
 import { foldCourse } from './course-record';
 import { ActiveCourses } from './active-courses.service';
+import { HTTP_COMMAND_TYPES } from './command-types';
 
 const COURSE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const COMMAND_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
-// StartCourse has its own route; system commands come only from the course workflow itself.
-const STAFF_COMMANDS = COMMAND_TYPES.filter((t) => t !== 'StartCourse' && !SYSTEM_COMMAND_TYPES.includes(t));
 // How long GET .../commands/:id waits for a command still in flight.
 const STATUS_POLL_MS = 2_000;
 /** The Update id of the start of every course (one per workflow). */
@@ -126,11 +125,11 @@ export class CoursesService {
   async start(principal: Principal, dto: StartCourseDto, correlationId: string, commandKey: string): Promise<CommandAnswer> {
     const scope = startScope(principal);
     const courseId = deterministicId(scope, commandKey);
-    const command: StartCourse = {
-      type: 'StartCourse',
-      data: { courseId, patientRef: dto.patientRef, siteId: dto.siteId, protocolId: dto.protocolId },
-      metadata: { actor: actorOf(principal), now: new Date().toISOString(), correlationId, commandId: START_COMMAND_ID },
-    };
+    const timing = { ...(dto.performedAt !== undefined ? { performedAt: dto.performedAt } : {}), ...(dto.lateEntryReason !== undefined ? { lateEntryReason: dto.lateEntryReason } : {}) };
+    const parsed = parseCommandInput({ type: 'StartCourse', data: { courseId, patientRef: dto.patientRef, siteId: dto.siteId, protocolId: dto.protocolId, ...timing } }, ['StartCourse']);
+    // The DTO checked the identifiers; the protocol's parser checks the clinical time's format, with its field names.
+    if (!parsed.ok) throw ApiError.badRequest(parsed.errors.map((e) => ({ field: e.field.replace(/^data\./, ''), message: e.message })));
+    const command = { ...parsed.command, metadata: { actor: actorOf(principal), now: new Date().toISOString(), correlationId, commandId: START_COMMAND_ID } } as StartCourse;
     // Refuse what the protocol refuses before anything reaches Temporal, so a refused start leaves no workflow.
     const preview = decide(command, initialState());
     if (!preview.ok) {
@@ -262,28 +261,27 @@ export class CoursesService {
       await this.audit.recordDenial(principal, { action: 'sign', resource: command.type, reason: age === null ? 'no auth_time' : 'authentication too old', courseId, correlationId });
       throw ApiError.signatureReauthRequired(maxAgeSeconds);
     }
+    // The signed record names when the step happened: left out, it is now (the decider would default to
+    // the entry time, and the stored data would no longer be the data signed).
+    const clinical = CLINICAL_TIME_FIELDS[command.type];
+    if (clinical && clinical.field !== 'onsetAt' && clinical.field !== 'consentedAt' && data[clinical.field] === undefined) {
+      data[clinical.field] = new Date().toISOString();
+    }
     data.signature = { meaning: data.signature.meaning, recordHash: signedRecordHash(data) };
   }
 
   /**
    * The course as its record states it (not a workflow query): works with the worker down and for
-   * closed courses. `availableSteps` is computed by the protocol's own rules (what may be done now,
-   * what is blocked and why, what is due), with the roles that may do each step and the signature
-   * meaning it needs.
+   * closed courses. `availableSteps` is the protocol's own computation (what may be done now, what is
+   * blocked and why, what is due), each step with the roles that may take it, the signature meaning it
+   * needs and its window: the same the worklist and the decider use.
    */
-  async state(principal: Principal, courseId: string): Promise<CourseState & { availableSteps: unknown }> {
+  async state(principal: Principal, courseId: string): Promise<CourseState & { availableSteps: AvailableSteps }> {
     this.requireCourseId(courseId);
     const events = await this.readStream(courseId);
     if (events.length === 0 || !principal.sites.includes(String(events[0]!.data['siteId']))) throw ApiError.notFound();
     const state = foldCourse(events);
-    const def = state.protocol ? findProtocol(state.protocol.id, state.protocol.version) : undefined;
-    const steps = availableSteps(state, new Date().toISOString());
-    const described = <S extends { command: CourseCommand['type'] }>(step: S) => ({
-      ...step,
-      roles: [...(def?.permissions[step.command] ?? [])],
-      signatureMeaning: def?.signatures[step.command] ?? null,
-    });
-    return { ...state, availableSteps: { available: steps.available.map(described), blocked: steps.blocked.map(described), due: steps.due } };
+    return { ...state, availableSteps: availableSteps(state, new Date().toISOString()) };
   }
 
   async events(principal: Principal, courseId: string): Promise<StoredEvent[]> {
@@ -295,22 +293,10 @@ export class CoursesService {
   }
 
   private parseCommand(body: unknown, principal: Principal, correlationId: string, commandId: string): CourseCommand {
-    const problems: { field: string; message: string }[] = [];
-    let expectedVersion: number | undefined;
-    if (body && typeof body === 'object' && !Array.isArray(body)) {
-      const envelope = body as Record<string, unknown>;
-      for (const field of Object.keys(envelope)) {
-        if (!['type', 'data', 'expectedVersion'].includes(field)) problems.push({ field, message: 'is not a field of a command' });
-      }
-      if (envelope['expectedVersion'] !== undefined) {
-        const v = envelope['expectedVersion'];
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) problems.push({ field: 'expectedVersion', message: 'must be a non-negative integer' });
-        else expectedVersion = v;
-      }
-    }
-    const parsed = parseCommandInput(body, STAFF_COMMANDS);
-    if (!parsed.ok) problems.push(...parsed.errors);
-    if (problems.length > 0 || !parsed.ok) throw ApiError.badRequest(problems);
+    // The body's shape ({type, data, expectedVersion?}) is the protocol's command schemas, as documented in OpenAPI.
+    const parsed = parseCommandRequest(body, HTTP_COMMAND_TYPES);
+    if (!parsed.ok) throw ApiError.badRequest(parsed.errors);
+    const { expectedVersion } = parsed;
     return {
       ...parsed.command,
       metadata: {

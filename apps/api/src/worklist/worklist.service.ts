@@ -11,12 +11,19 @@ export type WorklistItem = {
   label: string;
   command: string;
   sessionKey: string | null;
+  /** From when the step can be done (a window opening, the minimum monitoring before discharge); null if at once. */
   earliestAt: string | null;
+  /** Its deadline or, for a step without one (`openEnded`: a discharge), the time from which it is due. */
   dueAt: string;
+  openEnded: boolean;
+  /** Past its deadline; never for an open-ended step. */
   overdue: boolean;
 };
 
-/** What is due or overdue today (UTC) at the caller's site, from the course-summary read model. */
+/**
+ * What is due or overdue today (UTC) at the caller's site, from the course-summary read model, whose lines
+ * are the protocol's own `worklistItems` (the steps and due dates `availableSteps` computes).
+ */
 @Injectable()
 export class WorklistService {
   constructor(@Inject(DATA_SOURCE) private readonly db: DataSource, private readonly audit: AuditService) {}
@@ -25,12 +32,12 @@ export class WorklistService {
     const now = clock();
     const endOfToday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
     const rows = (await this.db.query(
-      `SELECT w.course_id, c.patient_ref, w.label, w.command, w.session_key, w.earliest_at, w.due_at
+      `SELECT w.course_id, c.patient_ref, w.label, w.command, w.session_key, w.earliest_at, w.due_at, w.open_ended
          FROM projections.worklist_items w JOIN projections.course_summary c ON c.stream_id = w.stream_id
         WHERE w.site_id = $1 AND w.due_at < $2 AND c.status IN ('active', 'on_hold')
         ORDER BY w.due_at, w.course_id, w.label`,
       [principal.siteId, endOfToday.toISOString()],
-    )) as { course_id: string; patient_ref: string | null; label: string; command: string; session_key: string | null; earliest_at: Date | null; due_at: Date }[];
+    )) as { course_id: string; patient_ref: string | null; label: string; command: string; session_key: string | null; earliest_at: Date | null; due_at: Date; open_ended: boolean }[];
     await this.audit.record(principal, { action: 'read', resource: 'worklist', outcome: 'ok', correlationId });
     const [status] = await projectionStatus(this.db, [courseSummaryProjection]);
     return {
@@ -47,7 +54,8 @@ export class WorklistService {
           sessionKey: r.session_key,
           earliestAt: r.earliest_at ? r.earliest_at.toISOString() : null,
           dueAt: r.due_at.toISOString(),
-          overdue: r.due_at.getTime() < now.getTime(),
+          openEnded: r.open_ended,
+          overdue: !r.open_ended && r.due_at.getTime() < now.getTime(),
         }),
       ),
     };

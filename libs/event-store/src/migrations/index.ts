@@ -7,6 +7,7 @@ import { CreateNotificationOutbox1764210000000 } from './1764210000000-create-no
 import { CreateCommandReceipts1764300000000 } from './1764300000000-create-command-receipts';
 import { CreateIntegrations1764300000001 } from './1764300000001-create-integrations';
 import { CreateActiveCourses1764300000002 } from './1764300000002-create-active-courses';
+import { WorklistOpenEnded1764400000000 } from './1764400000000-worklist-open-ended';
 
 /** Every migration, in order. Listed explicitly so the compiled app never depends on file globs. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   CreateCommandReceipts1764300000000,
   CreateIntegrations1764300000001,
   CreateActiveCourses1764300000002,
+  WorklistOpenEnded1764400000000,
 ];

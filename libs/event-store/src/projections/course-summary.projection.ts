@@ -1,10 +1,8 @@
 import type { QueryRunner } from 'typeorm';
-import { availableSteps, evolve, initialState, upcastEvent, type CourseState, type EventMetadata } from '@care/protocol';
+import { evolve, initialState, upcastEvent, worklistItems, type CourseState, type EventMetadata, type WorkItem } from '@care/protocol';
 import type { ProjectedEvent, Projection } from './projection';
 
 const COURSE_STREAM = /^course-(.+)$/;
-
-type WorkItem = { key: string; label: string; command: string; sessionKey: string | null; earliestAt: string | null; dueAt: string };
 
 /** Folds one event with the protocol's own evolve; an event this build cannot read leaves the state as it was. */
 const fold = (state: CourseState, event: ProjectedEvent): CourseState => {
@@ -16,25 +14,13 @@ const fold = (state: CourseState, event: ProjectedEvent): CourseState => {
   }
 };
 
-/** Due dates (and time-boxed steps) of a course at time `now`, as worklist rows. */
+/** Worklist rows of a course at time `now`: the protocol's own `worklistItems` (due dates and timed steps). */
 const workItems = (state: CourseState, now: string): WorkItem[] => {
-  let steps: ReturnType<typeof availableSteps>;
   try {
-    steps = availableSteps(state, now);
+    return worklistItems(state, now);
   } catch {
     return [];
   }
-  const items = new Map<string, WorkItem>();
-  for (const d of steps.due ?? []) {
-    const key = `due|${d.command}|${d.sessionKey ?? ''}|${d.label}`;
-    items.set(key, { key, label: d.label, command: d.command, sessionKey: d.sessionKey ?? null, earliestAt: null, dueAt: d.dueAt });
-  }
-  for (const s of steps.available ?? []) {
-    if (!s.dueBy) continue;
-    const key = `step|${s.command}|${s.sessionKey ?? ''}|${s.timepoint ?? ''}|${s.ref ?? ''}`;
-    items.set(key, { key, label: s.label, command: s.command, sessionKey: s.sessionKey ?? null, earliestAt: s.earliest ?? null, dueAt: s.dueBy });
-  }
-  return [...items.values()];
 };
 
 /**
@@ -71,7 +57,8 @@ export const courseSummaryProjection: Projection = {
       const courseId = state.courseId ?? COURSE_STREAM.exec(streamId)![1]!;
       const now = typeof last.metadata['occurredAt'] === 'string' ? (last.metadata['occurredAt'] as string) : last.recordedAt;
       const items = state.siteId ? workItems(state, now) : [];
-      const next = [...items].sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
+      // The next deadline: a step due from a time but with no deadline (a discharge) is not one.
+      const next = items.filter((i) => !i.openEnded).sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0];
       await runner.query(
         `INSERT INTO projections.course_summary (stream_id, course_id, site_id, patient_ref, protocol_id, status, phase, version, started_at, closed_at,
                                                  next_due_at, next_due_label, last_event_type, state, updated_at)
@@ -88,12 +75,13 @@ export const courseSummaryProjection: Projection = {
       await runner.query(`DELETE FROM projections.worklist_items WHERE stream_id = $1`, [streamId]);
       if (items.length > 0 && state.siteId) {
         await runner.query(
-          `INSERT INTO projections.worklist_items (stream_id, item_key, course_id, site_id, label, command, session_key, earliest_at, due_at)
-           SELECT $1, u.key, $2, $3, u.label, u.command, u.session_key, u.earliest, u.due
-             FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[]) AS u (key, label, command, session_key, earliest, due)`,
+          `INSERT INTO projections.worklist_items (stream_id, item_key, course_id, site_id, label, command, session_key, earliest_at, due_at, open_ended)
+           SELECT $1, u.key, $2, $3, u.label, u.command, u.session_key, u.earliest, u.due, u.open_ended
+             FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::boolean[])
+                  AS u (key, label, command, session_key, earliest, due, open_ended)`,
           [
             streamId, courseId, state.siteId, items.map((i) => i.key), items.map((i) => i.label), items.map((i) => i.command),
-            items.map((i) => i.sessionKey), items.map((i) => i.earliestAt), items.map((i) => i.dueAt),
+            items.map((i) => i.sessionKey), items.map((i) => i.earliestAt), items.map((i) => i.dueAt), items.map((i) => i.openEnded),
           ],
         );
       }

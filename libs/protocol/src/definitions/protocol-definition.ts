@@ -18,10 +18,29 @@ export type OutcomeField = {
   max?: number;
   /** Allowed values of an `enum` field. */
   options?: readonly string[];
+  /** LOINC code of this value (e.g. a total score), with its check digit: `101698-9`. */
+  loinc?: string;
 };
 
+/** Who answers an instrument: `patient` for a self-report questionnaire (e.g. sent by an e-PRO system). */
+export const REPORTERS = ['patient'] as const;
+export type Reporter = (typeof REPORTERS)[number];
+
 /** A rating scale or questionnaire the protocol uses (CAPS-5, C-SSRS...). */
-export type InstrumentDefinition = { id: string; title: string; fields: readonly OutcomeField[] };
+export type InstrumentDefinition = {
+  id: string;
+  title: string;
+  fields: readonly OutcomeField[];
+  /**
+   * Never owed: no visit, baseline threshold or assessment point may require it, so it never blocks a step
+   * or completion. It may be recorded at baseline, during a visit and alongside an assessment point whose
+   * own instrument is already on record.
+   */
+  optional?: true;
+  reportedBy?: Reporter;
+  /** LOINC code of the instrument (its panel), with its check digit. */
+  loinc?: string;
+};
 
 /** Vital-sign limits; a reading strictly above any given limit breaches. */
 export type VitalThresholds = {

@@ -1,6 +1,7 @@
 import { esketamineMonitoredV1 } from './esketamine-monitored.v1';
 import { mdmaAtPtsdV1 } from './mdma-at-ptsd.v1';
 import { mdmaAtPtsdV2 } from './mdma-at-ptsd.v2';
+import { mdmaAtPtsdV3 } from './mdma-at-ptsd.v3';
 import type { ProtocolDefinition } from './protocol-definition';
 import { validateProtocolDefinition } from './validate-protocol';
 
@@ -11,7 +12,7 @@ const loaded = (def: ProtocolDefinition): ProtocolDefinition => {
   return def;
 };
 
-const definitions: readonly ProtocolDefinition[] = [mdmaAtPtsdV1, mdmaAtPtsdV2, esketamineMonitoredV1].map(loaded);
+const definitions: readonly ProtocolDefinition[] = [mdmaAtPtsdV1, mdmaAtPtsdV2, mdmaAtPtsdV3, esketamineMonitoredV1].map(loaded);
 
 /** The newest version of a protocol, or a pinned one. `undefined` when unknown. */
 export const findProtocol = (id: string, version?: number): ProtocolDefinition | undefined => {

@@ -1,6 +1,7 @@
 import { STAFF_ROLES } from '../actor';
 import {
   GATES,
+  REPORTERS,
   SCREENING_STEPS,
   SESSION_KINDS,
   SIGNATURE_MEANINGS,
@@ -9,6 +10,17 @@ import {
 } from './protocol-definition';
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** A LOINC code: up to 7 digits, a hyphen and the mod-10 (Luhn) check digit LOINC publishes with it. */
+export const isLoincCode = (code: string): boolean => {
+  const match = /^(\d{1,7})-(\d)$/.exec(code);
+  if (!match) return false;
+  const sum = [...match[1]!].reverse().reduce((total, digit, i) => {
+    const value = i % 2 === 0 ? Number(digit) * 2 : Number(digit);
+    return total + (value > 9 ? value - 9 : value);
+  }, 0);
+  return (10 - (sum % 10)) % 10 === Number(match[2]);
+};
 
 const fieldFaults = (where: string, fields: readonly OutcomeField[]): string[] => {
   const faults: string[] = [];
@@ -21,6 +33,7 @@ const fieldFaults = (where: string, fields: readonly OutcomeField[]): string[] =
     if ((f.min !== undefined || f.max !== undefined) && f.type !== 'integer' && f.type !== 'number') {
       faults.push(`${where}: field "${f.name}" has a range but is not numeric`);
     }
+    if (f.loinc !== undefined && !isLoincCode(f.loinc)) faults.push(`${where}: field "${f.name}" has an invalid LOINC code "${f.loinc}"`);
   }
   return faults;
 };
@@ -65,7 +78,11 @@ export const validateProtocolDefinition = (def: ProtocolDefinition): string[] =>
   for (const i of def.instruments) {
     if (i.fields.length === 0) fault(`instruments.${i.id}: records no field`);
     faults.push(...fieldFaults(`instruments.${i.id}`, i.fields));
+    if (i.loinc !== undefined && !isLoincCode(i.loinc)) fault(`instruments.${i.id}: invalid LOINC code "${i.loinc}"`);
+    if (i.reportedBy !== undefined && !(REPORTERS as readonly string[]).includes(i.reportedBy)) fault(`instruments.${i.id}: unknown reporter "${i.reportedBy}"`);
   }
+  // An optional instrument is never owed: nothing may require it, so it can never block a step or completion.
+  const optional = def.instruments.filter((i) => i.optional).map((i) => i.id);
 
   // ---- screening
   const criteria = def.screening.criteria.map((c) => c.id);
@@ -81,6 +98,7 @@ export const validateProtocolDefinition = (def: ProtocolDefinition): string[] =>
     else if (!field || (field.type !== 'integer' && field.type !== 'number')) {
       fault(`screening.baseline: "${baseline.field}" is not a numeric field of ${baseline.instrument}`);
     }
+    if (optional.includes(baseline.instrument)) fault(`screening.baseline: the optional ${baseline.instrument} cannot decide eligibility`);
     if (!def.screening.required.includes('baseline_assessment')) {
       fault('screening.baseline: a baseline threshold needs "baseline_assessment" in screening.required');
     }
@@ -103,6 +121,7 @@ export const validateProtocolDefinition = (def: ProtocolDefinition): string[] =>
     for (const gate of s.gates) if (!(GATES as readonly string[]).includes(gate)) fault(`${where}: unknown gate "${gate}"`);
     if (s.kind === 'dosing' && !s.gates.includes('no_safety_hold')) fault(`${where}: a dosing session must be gated by "no_safety_hold"`);
     for (const i of s.requiredAssessments) if (!instruments.includes(i)) fault(`${where}: unknown instrument "${i}"`);
+    for (const i of s.requiredAssessments) if (optional.includes(i)) fault(`${where}: the optional ${i} cannot be required`);
   });
 
   // ---- dosing
@@ -130,6 +149,7 @@ export const validateProtocolDefinition = (def: ProtocolDefinition): string[] =>
     const where = `assessmentPoints.${p.key}`;
     if (keys.includes(p.key) || p.key === 'baseline') fault(`${where}: key clashes with a session or "baseline"`);
     if (!instruments.includes(p.instrument)) fault(`${where}: unknown instrument "${p.instrument}"`);
+    if (optional.includes(p.instrument)) fault(`${where}: an assessment point is owed, so it cannot record the optional ${p.instrument}`);
     if (!keys.includes(p.after)) fault(`${where}: "after" must name a session`);
     if (p.before !== undefined && keys.indexOf(p.before) <= keys.indexOf(p.after)) fault(`${where}: "before" must name a session later than "after"`);
     if (p.window) {

@@ -1,27 +1,72 @@
 import { esketamineMonitoredV1 } from './esketamine-monitored.v1';
 import { mdmaAtPtsdV1 } from './mdma-at-ptsd.v1';
 import { mdmaAtPtsdV2 } from './mdma-at-ptsd.v2';
+import { mdmaAtPtsdV3 } from './mdma-at-ptsd.v3';
 import type { ProtocolDefinition } from './protocol-definition';
 import { findProtocol, listProtocols } from './registry';
-import { validateProtocolDefinition } from './validate-protocol';
+import { isLoincCode, validateProtocolDefinition } from './validate-protocol';
 
 const broken = (change: (def: ProtocolDefinition) => ProtocolDefinition) => validateProtocolDefinition(change(structuredClone(mdmaAtPtsdV1) as ProtocolDefinition));
 
 describe('protocol definitions', () => {
-  it('ships two valid protocols, found by id and pinned version', () => {
+  it('ships valid protocols, found by id and pinned version', () => {
     expect(validateProtocolDefinition(mdmaAtPtsdV1)).toEqual([]);
     expect(validateProtocolDefinition(esketamineMonitoredV1)).toEqual([]);
     expect(validateProtocolDefinition(mdmaAtPtsdV2)).toEqual([]);
-    expect(listProtocols().map((p) => `${p.id}@${p.version}`)).toEqual(['mdma-at-ptsd@1', 'mdma-at-ptsd@2', 'esketamine-monitored@1']);
-    expect(findProtocol('mdma-at-ptsd')).toBe(mdmaAtPtsdV2);
+    expect(validateProtocolDefinition(mdmaAtPtsdV3)).toEqual([]);
+    expect(listProtocols().map((p) => `${p.id}@${p.version}`)).toEqual(['mdma-at-ptsd@1', 'mdma-at-ptsd@2', 'mdma-at-ptsd@3', 'esketamine-monitored@1']);
+    expect(findProtocol('mdma-at-ptsd')).toBe(mdmaAtPtsdV3);
     expect(findProtocol('mdma-at-ptsd', 1)).toBe(mdmaAtPtsdV1);
-    expect(findProtocol('mdma-at-ptsd', 3)).toBeUndefined();
+    expect(findProtocol('mdma-at-ptsd', 2)).toBe(mdmaAtPtsdV2);
+    expect(findProtocol('mdma-at-ptsd', 4)).toBeUndefined();
     // v2 changes only who may record three steps: integrations may record consent and book or cancel visits.
     const changed = Object.keys(mdmaAtPtsdV2.permissions).filter(
       (c) => JSON.stringify(mdmaAtPtsdV2.permissions[c as keyof typeof mdmaAtPtsdV2.permissions]) !== JSON.stringify(mdmaAtPtsdV1.permissions[c as keyof typeof mdmaAtPtsdV1.permissions]),
     );
     expect(changed.sort()).toEqual(['CancelSession', 'RecordInformedConsent', 'ScheduleSession']);
     expect({ ...mdmaAtPtsdV2, version: 1, permissions: mdmaAtPtsdV1.permissions }).toEqual(mdmaAtPtsdV1);
+  });
+
+  it('v3 is v2 plus BDI-II, an optional patient-reported PCL-5, two assessment points, the screening checklist as one step and the late-entry threshold', () => {
+    const { instruments, assessmentPoints, lateEntryAfterMinutes, permissions, signatures, ...rest } = mdmaAtPtsdV3;
+    const { instruments: v2Instruments, assessmentPoints: v2Points, permissions: v2Permissions, signatures: v2Signatures, ...v2Rest } = mdmaAtPtsdV2;
+    expect(rest).toEqual({ ...v2Rest, version: 3 });
+    expect(permissions).toEqual({ ...v2Permissions, RecordEligibilityCriteria: v2Permissions.RecordEligibilityCriterion });
+    expect(signatures).toEqual({ ...v2Signatures, RecordEligibilityCriteria: 'authorship' });
+    expect(lateEntryAfterMinutes).toBe(60);
+    expect(instruments.slice(0, v2Instruments.length)).toEqual(v2Instruments);
+    expect(instruments.slice(v2Instruments.length)).toEqual([
+      { id: 'BDI-II', title: expect.any(String), reportedBy: 'patient', fields: [{ name: 'total', label: 'Total score', type: 'integer', min: 0, max: 63, required: true }] },
+      {
+        id: 'PCL-5',
+        title: expect.any(String),
+        optional: true,
+        reportedBy: 'patient',
+        loinc: '101697-1',
+        fields: [{ name: 'total', label: 'Total score', type: 'integer', min: 0, max: 80, required: true, loinc: '101698-9' }],
+      },
+    ]);
+    expect(assessmentPoints.slice(0, v2Points.length)).toEqual(v2Points);
+    expect(assessmentPoints.slice(v2Points.length)).toEqual([
+      expect.objectContaining({ key: 'bdi2-endpoint', instrument: 'BDI-II', after: 'integration-3.3', window: { from: 'baseline', minHours: 16 * 7 * 24, maxHours: 20 * 7 * 24 } }),
+      expect.objectContaining({ key: 'caps5-long-term-follow-up', instrument: 'CAPS-5', after: 'integration-3.3', window: { from: 'dosing-3', minHours: 184 * 24, maxHours: 365 * 24 } }),
+    ]);
+    // The e-PRO integration may record assessments in v3 (a permission v1 already gave it).
+    expect(mdmaAtPtsdV3.permissions.RecordAssessment).toContain('integration');
+  });
+
+  it('keeps v1 and v2 as published: no BDI-II, PCL-5 or long-term follow-up', () => {
+    for (const def of [mdmaAtPtsdV1, mdmaAtPtsdV2]) {
+      expect(def.instruments.map((i) => i.id)).toEqual(['CAPS-5', 'C-SSRS', 'SDS']);
+      expect(def.assessmentPoints.map((p) => p.key)).toEqual(['caps5-after-dosing-2', 'caps5-after-dosing-3', 'caps5-endpoint']);
+      expect(def.lateEntryAfterMinutes).toBeUndefined();
+      expect(def.instruments.some((i) => i.optional || i.loinc || i.reportedBy)).toBe(false);
+    }
+  });
+
+  it('checks LOINC codes with their check digit', () => {
+    for (const code of ['101697-1', '101698-9', '93245-9', '8480-6', '85354-9']) expect(isLoincCode(code)).toBe(true);
+    for (const code of ['101698-8', '101698', '12345678-1', 'LP1234-5', '']) expect(isLoincCode(code)).toBe(false);
   });
 
   it('keeps the MDMA-AT structure of the definition: 3 preparatory, 3 dosing, 9 integration visits', () => {
@@ -61,6 +106,12 @@ describe('protocol definitions', () => {
     ['a bad monitoring form', (d) => ({ ...d, dosing: { ...d.dosing, monitoringForm: { dueWithinDays: 0, fields: [] } } }), 'dosing.monitoringForm.dueWithinDays must be positive'],
     ['a point clashing with a session', (d) => ({ ...d, assessmentPoints: [...d.assessmentPoints, { key: 'prep-1', label: 'x', instrument: 'PHQ-9', after: 'nowhere', before: 'prep-1', window: { from: 'elsewhere', minHours: 2, maxHours: 1 } }] }), 'assessmentPoints.prep-1: key clashes with a session or "baseline"'],
     ['a window from a missing baseline', (d) => ({ ...d, screening: { ...d.screening, baseline: undefined as never } }), 'assessmentPoints.caps5-endpoint: window measured from a baseline the protocol does not define'],
+    ['an invalid instrument LOINC code', (d) => ({ ...d, instruments: [...d.instruments, { id: 'X', title: 'X', loinc: '101697-2', fields: [{ name: 't', label: 't', type: 'integer', required: true, loinc: '1' }] }] }), 'instruments.X: invalid LOINC code "101697-2"'],
+    ['an invalid field LOINC code', (d) => ({ ...d, instruments: [...d.instruments, { id: 'X', title: 'X', fields: [{ name: 't', label: 't', type: 'integer', required: true, loinc: '101698-8' }] }] }), 'instruments.X: field "t" has an invalid LOINC code "101698-8"'],
+    ['an unknown reporter', (d) => ({ ...d, instruments: [...d.instruments, { id: 'X', title: 'X', reportedBy: 'parrot' as never, fields: [{ name: 't', label: 't', type: 'integer', required: true }] }] }), 'instruments.X: unknown reporter "parrot"'],
+    ['an optional instrument required at a visit', (d) => ({ ...d, instruments: d.instruments.map((i) => (i.id === 'C-SSRS' ? { ...i, optional: true as const } : i)) }), 'sessions.prep-1: the optional C-SSRS cannot be required'],
+    ['an optional instrument owed at a point', (d) => ({ ...d, instruments: d.instruments.map((i) => (i.id === 'CAPS-5' ? { ...i, optional: true as const } : i)) }), 'assessmentPoints.caps5-endpoint: an assessment point is owed, so it cannot record the optional CAPS-5'],
+    ['an optional instrument deciding eligibility', (d) => ({ ...d, instruments: d.instruments.map((i) => (i.id === 'CAPS-5' ? { ...i, optional: true as const } : i)) }), 'screening.baseline: the optional CAPS-5 cannot decide eligibility'],
     ['a duplicate AESI', (d) => ({ ...d, aesiCategories: ['cardiac', 'cardiac'] }), 'aesiCategories: "cardiac" is listed twice'],
   ])('reports %s', (_label, change, fault) => {
     expect(broken(change)).toContain(fault);

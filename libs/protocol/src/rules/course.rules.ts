@@ -75,6 +75,28 @@ export const sessionWindow = (
   };
 };
 
+/** When the medication washout ends that visit `session` waits for (its `washout_complete` gate), if one is required. */
+export const washoutEndFor = (state: CourseState, session: SessionDefinition): string | null => {
+  const washout = state.screening.washout;
+  return session.gates.includes('washout_complete') && washout?.required && washout.endsAt ? washout.endsAt : null;
+};
+
+/**
+ * When visit `key` may start (or be scheduled for) at the earliest and at the latest: its interval window,
+ * and no earlier than the end of a washout it waits for. Null when neither applies yet.
+ */
+export const visitStartWindow = (
+  def: ProtocolDefinition,
+  state: CourseState,
+  key: string,
+): { earliest: string; latest: string | null } | null => {
+  const session = sessionDefinition(def, key);
+  const window = sessionWindow(def, state, key);
+  const starts = [window?.earliest, session && washoutEndFor(state, session)].filter((t): t is string => typeof t === 'string');
+  if (starts.length === 0) return null;
+  return { earliest: starts.reduce((a, b) => (isBefore(a, b) ? b : a)), latest: window?.latest ?? null };
+};
+
 /** INTERVAL_NOT_MET before the window opens, WINDOW_CLOSED after it closes. */
 const windowRejection = (
   window: { earliest: string; latest: string | null } | null,
@@ -114,8 +136,9 @@ const gateRejection = (def: ProtocolDefinition, state: CourseState, session: Ses
           missing: 'RecordMedicationWashout',
         });
       }
-      if (washout?.required && washout.endsAt && isBefore(at, washout.endsAt)) {
-        return reject('WASHOUT_INCOMPLETE', 'The psychiatric medication washout has not ended yet.', { washoutEndsAt: washout.endsAt });
+      const washoutEnd = washoutEndFor(state, session);
+      if (washoutEnd && isBefore(at, washoutEnd)) {
+        return reject('WASHOUT_INCOMPLETE', 'The psychiatric medication washout has not ended yet.', { washoutEndsAt: washoutEnd });
       }
     }
     if (gate === 'no_safety_hold' && holdRejection(state)) return holdRejection(state);
@@ -148,10 +171,10 @@ export const scheduleRejection = (
   if (current.status === 'in_progress' || current.status === 'completed') {
     return reject('STEP_ALREADY_RECORDED', 'This visit has already started.', { sessionKey: key });
   }
-  const washout = state.screening.washout;
-  if (session.gates.includes('washout_complete') && washout?.required && washout.endsAt && isBefore(scheduledFor, washout.endsAt)) {
+  const washoutEnd = washoutEndFor(state, session);
+  if (washoutEnd && isBefore(scheduledFor, washoutEnd)) {
     return reject('WASHOUT_INCOMPLETE', 'This visit cannot be scheduled before the medication washout ends.', {
-      washoutEndsAt: washout.endsAt,
+      washoutEndsAt: washoutEnd,
     });
   }
   return windowRejection(sessionWindow(def, state, key), scheduledFor, 'this visit');

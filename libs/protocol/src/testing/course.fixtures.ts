@@ -35,6 +35,20 @@ export const apply = (state: CourseState, command: CourseCommand): CourseState =
 
 export const given = (...commands: CourseCommand[]): CourseState => commands.reduce(apply, initialState());
 
+/**
+ * Like `given`, for a course started while protocol `version` was the newest: StartCourse always pins the
+ * newest version, so the first command (a StartCourse) is recorded with `version` instead.
+ */
+export const givenOn = (version: number, ...commands: CourseCommand[]): CourseState => {
+  const [first, ...rest] = commands;
+  const decision = first?.type === 'StartCourse' ? decide(first, initialState()) : undefined;
+  if (!decision?.ok) throw new Error('givenOn needs an accepted StartCourse first');
+  const started = decision.events
+    .map((e) => (e.type === 'CourseStarted' ? { ...e, data: { ...e.data, protocolVersion: version } } : e))
+    .reduce(evolve, initialState());
+  return rest.reduce(apply, started);
+};
+
 /** The events a course recorded, by replaying its commands. */
 export const eventsOf = (...commands: CourseCommand[]): CourseEvent[] => {
   let state = initialState();
@@ -58,14 +72,23 @@ export const ESKETAMINE = 'esketamine-monitored';
 export const start = (protocolId: string, now = at(0, '08:00')): CourseCommand =>
   cmd('StartCourse', { courseId: 'c-1', patientRef: 'P-001', siteId: SITE, protocolId }, 'coordinator', now);
 
-export const consent = (now = at(0, '08:10')): CourseCommand =>
-  cmd('RecordInformedConsent', { consentFormVersion: 'v3', consentedAt: at(0, '08:05') }, 'coordinator', now);
+/** Consent as it is given, by default (a consent entered later names its time and, if late, why). */
+export const consent = (now = at(0, '08:10'), consentedAt = now): CourseCommand =>
+  cmd('RecordInformedConsent', { consentFormVersion: 'v3', consentedAt }, 'coordinator', now);
 
 export const cssrs = (timepoint: string, now: string): CourseCommand =>
   cmd('RecordAssessment', { instrument: 'C-SSRS', timepoint, values: { suicidalIdeation: false, suicidalBehavior: false } }, 'therapist', now);
 
 export const caps5 = (timepoint: string, total: number, now: string): CourseCommand =>
   cmd('RecordAssessment', { instrument: 'CAPS-5', timepoint, values: { total, ptsdDiagnosis: total >= 28, raterRef: 'IR-7' } }, 'therapist', now);
+
+/** BDI-II (mdma-at-ptsd v3): total 0-63. */
+export const bdi2 = (timepoint: string, total: number, now: string): CourseCommand =>
+  cmd('RecordAssessment', { instrument: 'BDI-II', timepoint, values: { total } }, 'therapist', now);
+
+/** PCL-5 (mdma-at-ptsd v3, optional, patient-reported): total 0-80; by default sent by an e-PRO integration. */
+export const pcl5 = (timepoint: string, total: number, now: string, role: StaffRole = 'integration'): CourseCommand =>
+  cmd('RecordAssessment', { instrument: 'PCL-5', timepoint, values: { total } }, role, now);
 
 const MDMA_CRITERIA = [
   'age-18-or-over',
@@ -158,16 +181,31 @@ const cycle = (k: number, day: number, doseMg: number): CourseCommand[] => [
   ...simpleVisit(`integration-${k}.3`, day + 15),
 ];
 
-/** A complete MDMA-AT course: screening day 0, dosing days 28, 56, 84, endpoint day 126 (18 weeks). */
-export const mdmaCompleteCourse = (): CourseCommand[] => [
-  ...mdmaPrepared(),
+/** The newest MDMA-AT course (v3) up to its endpoint: the v2 course plus BDI-II at baseline and endpoint, day 126 (18 weeks). */
+export const mdmaCourseToEndpoint = (): CourseCommand[] => [
+  ...mdmaScreening(),
+  bdi2('baseline', 30, at(0, '11:30')),
+  determineEligible(),
+  ...simpleVisit('prep-1', 7),
+  ...simpleVisit('prep-2', 14),
+  ...simpleVisit('prep-3', 21),
   ...cycle(1, 28, 80),
   ...cycle(2, 56, 120),
   caps5('caps5-after-dosing-2', 30, at(60)),
   ...cycle(3, 84, 120),
   caps5('caps5-after-dosing-3', 22, at(88)),
   caps5('caps5-endpoint', 18, at(126)),
-  cmd('CompleteCourse', signed('responsibility'), 'physician', at(126, '12:00')),
+  bdi2('bdi2-endpoint', 12, at(126, '10:00')),
+];
+
+/**
+ * A complete MDMA-AT course (v3): screening day 0, dosing days 28, 56, 84, endpoint day 126 (18 weeks),
+ * long-term follow-up CAPS-5 on day 268 (184 days after the last dosing session).
+ */
+export const mdmaCompleteCourse = (): CourseCommand[] => [
+  ...mdmaCourseToEndpoint(),
+  caps5('caps5-long-term-follow-up', 16, at(268)),
+  cmd('CompleteCourse', signed('responsibility'), 'physician', at(268, '12:00')),
 ];
 
 // ---------------------------------------------------------------- esketamine course script

@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, Matches } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
 
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const IDENTIFIER_HINT = 'may contain only letters, digits, ".", "_", ":" or "-"';
@@ -22,4 +22,19 @@ export class StartCourseDto {
   @Length(1, 64)
   @Matches(IDENTIFIER, { message: `protocolId ${IDENTIFIER_HINT}` })
   protocolId!: string;
+
+  // Checked in full (UTC, a real date, not in the future, the late-entry rule) by the protocol's own parser and rules.
+  @ApiPropertyOptional({
+    description: 'When the course of care began (UTC), if earlier than now, e.g. a paper consent visit this morning. Default: now.',
+    example: '2026-01-05T08:00:00Z',
+    format: 'date-time',
+  })
+  @IsOptional()
+  @IsString()
+  performedAt?: string;
+
+  @ApiPropertyOptional({ description: 'Why the start is entered more than the protocol\'s lateEntryAfterMinutes after performedAt.', maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  lateEntryReason?: string;
 }
