@@ -32,6 +32,10 @@ describe('protocols over the API', () => {
     const v3 = await http(stack.baseUrl, 'GET', '/protocols/mdma-at-ptsd/versions/3', { token });
     expect(v3.body.instruments).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'PCL-5', optional: true, reportedBy: 'patient', loinc: '101697-1' }), expect.objectContaining({ id: 'BDI-II' })]));
     expect(v2.body.instruments.map((i: any) => i.id)).not.toContain('PCL-5');
+    // The late-entry threshold in force (v1 leaves it to the default) and each command's clinical-time field.
+    expect(v1.body.lateEntryAfterMinutes).toBe(60);
+    expect(v3.body.clinicalTimeFields).toMatchObject({ AdministerDose: 'performedAt', RecordVitals: 'measuredAt', RecordInformedConsent: 'consentedAt', ClassifyAdverseEvent: null });
+    expect(v3.body.permissions.RecordEligibilityCriteria).toEqual(v3.body.permissions.RecordEligibilityCriterion);
     for (const path of ['/protocols/mdma-at-ptsd/versions/9', '/protocols/nope/versions/1', '/protocols/mdma-at-ptsd/versions/x']) {
       const res = await http(stack.baseUrl, 'GET', path, { token });
       expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 404, code: 'PROTOCOL_NOT_FOUND' });

@@ -90,6 +90,8 @@ const dataFor = (g: Gen, def: ProtocolDefinition, state: CourseState, step: Step
       return { contactRef: 'EC-1' };
     case 'RecordEligibilityCriterion':
       return { criterionId: step.criterionId!, outcome: oneIn(g, 100) ? 'fail' : 'pass', evidence: 'Screening interview and records' };
+    case 'RecordEligibilityCriteria':
+      return { criteria: step.criterionIds!.map((criterionId) => ({ criterionId, outcome: oneIn(g, 100) ? 'fail' : 'pass', evidence: 'Screening interview and records' })) };
     case 'RecordMedicalClearance':
       return { cleared: !oneIn(g, 30), evidence: 'ECG and labs' };
     case 'RecordMedicationWashout':

@@ -36,6 +36,8 @@ export type Step = {
   sessionKey?: string;
   /** The eligibility criterion a RecordEligibilityCriterion step records. */
   criterionId?: string;
+  /** The criteria still to record, for a RecordEligibilityCriteria step (the checklist as one signed step). */
+  criterionIds?: string[];
   /** Where a RecordAssessment step records: `baseline`, the visit in progress or an assessment point. */
   timepoint?: string;
   /** The instrument a RecordAssessment step records. */
@@ -151,8 +153,16 @@ const screeningSteps = (def: ProtocolDefinition, state: CourseState, out: Collec
     const refusal = needsConsent ? CONSENT_FIRST : null;
     if (item === 'criteria') {
       // One step per criterion still to record: each is its own record, with its own evidence.
-      for (const c of def.screening.criteria.filter((c) => state.screening.criteria[c.id] === undefined)) {
+      const open = def.screening.criteria.filter((c) => state.screening.criteria[c.id] === undefined);
+      for (const c of open) {
         out.step({ command, label: `Record the eligibility criterion "${c.text}" with evidence`, criterionId: c.id }, refusal);
+      }
+      // Where the protocol has it, the whole remaining checklist is also one step under one signature.
+      if (def.permissions.RecordEligibilityCriteria !== undefined) {
+        out.step(
+          { command: 'RecordEligibilityCriteria', label: `Record the ${open.length} remaining eligibility criteria with evidence, signed once`, criterionIds: open.map((c) => c.id) },
+          refusal,
+        );
       }
     } else if (item === 'baseline_assessment') {
       out.step({ command, label, timepoint: 'baseline', ...present({ instrument: def.screening.baseline?.instrument }) }, refusal);

@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { listProtocols } from '@care/protocol';
+import { CLINICAL_TIME_FIELDS, lateEntryAfterMinutes, listProtocols } from '@care/protocol';
 import { ApiError } from '../errors/api-error';
 
 const notFound = () => new ApiError({ statusCode: 404, code: 'PROTOCOL_NOT_FOUND', message: 'No such protocol version.' });
@@ -26,12 +26,17 @@ export class ProtocolsController {
   @Get(':protocolId/versions/:version')
   @ApiOperation({
     summary:
-      'One protocol version as data: phases, sessions with order and intervals, instruments with fields, eligibility criteria, signature meanings and permissions by command, dosing parameters, notification settings.',
+      'One protocol version as data: phases, sessions with order and intervals, instruments with fields, eligibility criteria, signature meanings and permissions by command, dosing parameters, notification settings, the late-entry threshold and the clinical-time field of each command.',
   })
   get(@Param('protocolId') protocolId: string, @Param('version') version: string) {
     if (!/^[1-9][0-9]{0,5}$/.test(version)) throw notFound();
     const def = listProtocols().find((d) => d.id === protocolId && d.version === Number(version));
     if (!def) throw notFound();
-    return def;
+    // The threshold in force (a definition may leave it to the default) and which field of each command
+    // carries its clinical time, so a client can ask for a late-entry reason before it sends the step.
+    const clinicalTimeFields = Object.fromEntries(
+      Object.keys(def.permissions).map((command) => [command, CLINICAL_TIME_FIELDS[command as keyof typeof CLINICAL_TIME_FIELDS]?.field ?? null]),
+    );
+    return { ...def, lateEntryAfterMinutes: lateEntryAfterMinutes(def), clinicalTimeFields };
   }
 }
