@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import { type INestApplication, ValidationPipe } from '@nestjs/common';
+import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -13,7 +13,7 @@ import { undeclaredRoutes } from './auth/route-inventory';
 import { buildOpenApiDocument } from './openapi';
 import { rateLimit } from './hardening/rate-limit.middleware';
 import { securityHeaders } from './hardening/security-headers.middleware';
-import { validationExceptionFactory } from './errors/validation';
+import { RequestValidationPipe } from './errors/validation';
 import { ApiError } from './errors/api-error';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -68,9 +68,8 @@ export const createApp = async (config: AppConfig): Promise<INestApplication> =>
     if (problem) return next(ApiError.badRequest([problem], 'The request contains text that cannot be recorded.'));
     next();
   });
-  app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, exceptionFactory: validationExceptionFactory }),
-  );
+  // Bodies and query strings are parsed with their zod schemas (the DTOs are createZodDto classes).
+  app.useGlobalPipes(new RequestValidationPipe());
   app.enableShutdownHooks();
 
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json' });

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { commandBodyComponents } from './courses/command-body.openapi';
 
 /**
@@ -17,5 +18,7 @@ export const buildOpenApiDocument = (app: INestApplication): OpenAPIObject => {
       .addBearerAuth()
       .build(),
   );
-  return { ...document, components: { ...document.components, schemas: { ...document.components?.schemas, ...commandBodyComponents() } } };
+  // cleanupOpenApiDoc turns the zod DTOs of the other routes into their JSON schemas.
+  const cleaned = cleanupOpenApiDoc(document, { version: '3.1' });
+  return { ...cleaned, components: { ...cleaned.components, schemas: { ...cleaned.components?.schemas, ...commandBodyComponents() } } };
 };

@@ -75,3 +75,31 @@ describe('the served OpenAPI document', () => {
     expect(Object.keys(data('AdministerDose').signature.properties)).toEqual(['meaning']);
   });
 });
+
+describe('the other request bodies and query strings in the OpenAPI document (zod DTOs)', () => {
+  let app: INestApplication;
+  let doc: any;
+  beforeAll(async () => {
+    const served = await serve();
+    app = served.app;
+    doc = await (await fetch(`${served.url.replace('[::1]', '127.0.0.1')}/openapi.json`)).json();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const schemaOf = (ref: { $ref?: string } & Record<string, unknown>) =>
+    ref.$ref ? doc.components.schemas[ref.$ref.replace('#/components/schemas/', '')] : ref;
+
+  it('documents the body of POST /courses from its schema, with the clinical time', () => {
+    const body = schemaOf(doc.paths['/courses'].post.requestBody.content['application/json'].schema);
+    expect(body.required).toEqual(expect.arrayContaining(['patientRef', 'siteId', 'protocolId']));
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['performedAt', 'lateEntryReason']));
+    expect(body.additionalProperties).toBe(false);
+  });
+
+  it('documents the query of GET /audit/events, each filter a parameter', () => {
+    const names = (doc.paths['/audit/events'].get.parameters as { name: string; in: string }[]).filter((p) => p.in === 'query').map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['courseId', 'patientRef', 'from', 'to', 'cursor', 'limit']));
+  });
+});

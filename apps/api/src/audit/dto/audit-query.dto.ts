@@ -1,52 +1,52 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { dateTimeQuery, patternQuery, wholeNumberQuery } from '../../validation/fields';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+const ACCESS_ID = /^\d{1,19}$/;
+const limit = () => wholeNumberQuery('limit', 1, 500).meta({ description: 'At most this many entries (1 to 500; default 100).' });
 
 /** Filters of `GET /audit/events` and `GET /audit/export`. Every filter is optional and combined with AND. */
-export class AuditEventsQueryDto {
-  @ApiPropertyOptional({ description: 'Course id' }) @IsOptional() @IsString() @Matches(ID) courseId?: string;
-  @ApiPropertyOptional({ description: 'Patient reference given when the course started' }) @IsOptional() @IsString() @MaxLength(128) patientRef?: string;
-  @ApiPropertyOptional({ description: 'User id of whoever caused the event' }) @IsOptional() @IsString() @Matches(ID) actorId?: string;
-  @ApiPropertyOptional({ description: 'Role of whoever caused the event' }) @IsOptional() @IsString() @Matches(/^[a-z_]{1,32}$/) role?: string;
-  @ApiPropertyOptional({ description: "Site of the course (only the token's site is allowed)" }) @IsOptional() @IsString() @Matches(ID) siteId?: string;
-  @ApiPropertyOptional({ description: 'Event type, e.g. DoseAdministered' }) @IsOptional() @IsString() @Matches(/^[A-Za-z]{1,64}$/) eventType?: string;
-  @ApiPropertyOptional({ description: 'Recorded at or after (ISO 8601)' }) @IsOptional() @IsISO8601({ strict: true }) from?: string;
-  @ApiPropertyOptional({ description: 'Recorded before (ISO 8601)' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
-}
+const auditFilters = {
+  courseId: patternQuery('courseId', ID, 'Course id'),
+  patientRef: z.string().max(128, { error: 'patientRef must be at most 128 characters' }).optional().meta({ description: 'Patient reference given when the course started' }),
+  actorId: patternQuery('actorId', ID, 'User id of whoever caused the event'),
+  role: patternQuery('role', /^[a-z_]{1,32}$/, 'Role of whoever caused the event'),
+  siteId: patternQuery('siteId', ID, "Site of the course (only the token's site is allowed)"),
+  eventType: patternQuery('eventType', /^[A-Za-z]{1,64}$/, 'Event type, e.g. DoseAdministered'),
+  from: dateTimeQuery('from', 'Recorded at or after (ISO 8601)'),
+  to: dateTimeQuery('to', 'Recorded before (ISO 8601)'),
+};
+export const AuditEventsQuery = z.strictObject(auditFilters);
+export type AuditEventsQueryDto = z.infer<typeof AuditEventsQuery>;
 
 /** Paging for `GET /audit/events`. */
-export class AuditEventsPageDto extends AuditEventsQueryDto {
-  @ApiPropertyOptional({ description: 'Opaque cursor from the previous page' }) @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,64}$/) cursor?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-}
+export class AuditEventsPageDto extends createZodDto(
+  z.strictObject({ ...auditFilters, cursor: patternQuery('cursor', /^[A-Za-z0-9_-]{1,64}$/, 'Opaque cursor from the previous page'), limit: limit() }),
+) {}
 
 /** `GET /audit/export`. */
-export class AuditExportDto extends AuditEventsQueryDto {
-  @ApiPropertyOptional({ enum: ['ndjson', 'csv'], default: 'ndjson' }) @IsOptional() @IsIn(['ndjson', 'csv']) format?: 'ndjson' | 'csv';
-}
+export class AuditExportDto extends createZodDto(
+  z.strictObject({ ...auditFilters, format: z.enum(['ndjson', 'csv'], { error: 'format must be ndjson or csv' }).optional().meta({ description: 'Default: ndjson.' }) }),
+) {}
 
 /** `GET /audit/access-log`. */
-export class AccessLogQueryDto {
-  @ApiPropertyOptional({ description: 'Site whose accesses to list (one of the token\'s sites; default: the first)' }) @IsOptional() @IsString() @Matches(ID) siteId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID) courseId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID) actorId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) from?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) to?: string;
-  @ApiPropertyOptional({ description: 'Access id to continue after' }) @IsOptional() @IsString() @Matches(/^\d{1,19}$/) cursor?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-}
+export class AccessLogQueryDto extends createZodDto(
+  z.strictObject({
+    siteId: patternQuery('siteId', ID, "Site whose accesses to list (one of the token's sites; default: the first)"),
+    courseId: patternQuery('courseId', ID),
+    actorId: patternQuery('actorId', ID),
+    from: dateTimeQuery('from'),
+    to: dateTimeQuery('to'),
+    cursor: patternQuery('cursor', ACCESS_ID, 'Access id to continue after'),
+    limit: limit(),
+  }),
+) {}
 
 /** `GET /audit/verify`: the whole log, or ledger entries [fromLeaf, toLeaf). */
-export class VerifyQueryDto {
-  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) fromLeaf?: number;
-  @ApiPropertyOptional({ minimum: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) toLeaf?: number;
-}
+export class VerifyQueryDto extends createZodDto(z.strictObject({ fromLeaf: wholeNumberQuery('fromLeaf', 0), toLeaf: wholeNumberQuery('toLeaf', 1) })) {}
 
 /** `GET /audit/denials`: refused requests (failed logins, missing permissions, failed signatures). */
-export class DenialsQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) from?: string;
-  @ApiPropertyOptional({ description: 'Access id to continue after' }) @IsOptional() @IsString() @Matches(/^\d{1,19}$/) cursor?: string;
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-}
+export class DenialsQueryDto extends createZodDto(
+  z.strictObject({ from: dateTimeQuery('from'), cursor: patternQuery('cursor', ACCESS_ID, 'Access id to continue after'), limit: limit() }),
+) {}

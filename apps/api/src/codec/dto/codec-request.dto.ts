@@ -1,11 +1,11 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsObject } from 'class-validator';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
 
 /** `{payloads: [{metadata: {key: base64}, data: base64}]}`, as the Temporal UI sends it. */
-export class CodecRequestDto {
-  @ApiProperty({ type: 'array', items: { type: 'object' } })
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsObject({ each: true })
-  payloads!: { metadata?: Record<string, string>; data?: string }[];
-}
+export class CodecRequestDto extends createZodDto(
+  z.object({
+    payloads: z
+      .array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() }).loose(), { error: 'payloads must be a list of payloads' })
+      .max(1000, { error: 'payloads must hold at most 1000 payloads' }),
+  }),
+) {}

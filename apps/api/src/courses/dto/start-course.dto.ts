@@ -1,40 +1,20 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { identifierField } from '../../validation/fields';
 
-const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
-const IDENTIFIER_HINT = 'may contain only letters, digits, ".", "_", ":" or "-"';
+/**
+ * `POST /courses`. The clinical time is checked in full (UTC, a real date, not in the future, the late-entry
+ * rule) by the protocol's own parser and rules, with its field names.
+ */
+export const StartCourseBody = z.strictObject({
+  patientRef: identifierField('patientRef').meta({ description: 'Pseudonymous patient reference (never a name or a record number).', examples: ['P-2026-0042'] }),
+  siteId: identifierField('siteId').meta({ examples: ['site-a'] }),
+  protocolId: identifierField('protocolId').meta({ examples: ['mdma-at-ptsd'] }),
+  performedAt: z
+    .string()
+    .optional()
+    .meta({ description: 'When the course of care began (UTC), if earlier than now, e.g. a paper consent visit this morning. Default: now.', format: 'date-time', examples: ['2026-01-05T08:00:00Z'] }),
+  lateEntryReason: z.string().optional().meta({ description: "Why the start is entered more than the protocol's lateEntryAfterMinutes after performedAt.", maxLength: 500 }),
+});
 
-export class StartCourseDto {
-  @ApiProperty({ description: 'Pseudonymous patient reference (never a name or a record number).', example: 'P-2026-0042' })
-  @IsString()
-  @Length(1, 64)
-  @Matches(IDENTIFIER, { message: `patientRef ${IDENTIFIER_HINT}` })
-  patientRef!: string;
-
-  @ApiProperty({ example: 'site-a' })
-  @IsString()
-  @Length(1, 64)
-  @Matches(IDENTIFIER, { message: `siteId ${IDENTIFIER_HINT}` })
-  siteId!: string;
-
-  @ApiProperty({ example: 'mdma-at-ptsd' })
-  @IsString()
-  @Length(1, 64)
-  @Matches(IDENTIFIER, { message: `protocolId ${IDENTIFIER_HINT}` })
-  protocolId!: string;
-
-  // Checked in full (UTC, a real date, not in the future, the late-entry rule) by the protocol's own parser and rules.
-  @ApiPropertyOptional({
-    description: 'When the course of care began (UTC), if earlier than now, e.g. a paper consent visit this morning. Default: now.',
-    example: '2026-01-05T08:00:00Z',
-    format: 'date-time',
-  })
-  @IsOptional()
-  @IsString()
-  performedAt?: string;
-
-  @ApiPropertyOptional({ description: 'Why the start is entered more than the protocol\'s lateEntryAfterMinutes after performedAt.', maxLength: 500 })
-  @IsOptional()
-  @IsString()
-  lateEntryReason?: string;
-}
+export class StartCourseDto extends createZodDto(StartCourseBody) {}

@@ -1,77 +1,43 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { createZodDto } from 'nestjs-zod';
+import { z } from 'zod';
 import { OUTBOUND_TYPE_NAMES } from '@care/webhooks';
+import { identifierField, textField } from '../../validation/fields';
 
-const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+const eventTypes = () =>
+  z
+    .array(z.enum(OUTBOUND_TYPE_NAMES as [string, ...string[]], { error: `each event type must be one of ${OUTBOUND_TYPE_NAMES.join(', ')}` }), {
+      error: 'eventTypes must be a list of event types',
+    })
+    .min(1, { error: 'eventTypes must name at least one event type' })
+    .max(50, { error: 'eventTypes must name at most 50 event types' })
+    .meta({ description: 'Outbound event types (GET /integrations/event-types).', examples: [['session.scheduled', 'vitals.alert']] });
+const description = () => z.string().max(500, { error: 'description must be at most 500 characters' }).optional().meta({ examples: ['EHR of site A'] });
+const url = () => textField('url', 1, 2000).meta({ description: 'https URL of the endpoint (plain http only to WEBHOOK_ALLOWED_NETWORKS).', examples: ['https://ehr.example.org/hooks/care'] });
 
-export class CreateSourceDto {
-  @ApiProperty({ description: 'The printed name the audit trail shows for what this system records.', example: 'Acme e-Consent' })
-  @IsString()
-  @Length(1, 100)
-  name!: string;
+export class CreateSourceDto extends createZodDto(
+  z.strictObject({
+    name: textField('name', 1, 100).meta({ description: 'The printed name the audit trail shows for what this system records.', examples: ['Acme e-Consent'] }),
+    siteId: identifierField('siteId').meta({ examples: ['site-a'] }),
+  }),
+) {}
 
-  @ApiProperty({ example: 'site-a' })
-  @IsString()
-  @Length(1, 64)
-  @Matches(IDENTIFIER, { message: 'siteId may contain only letters, digits, ".", "_", ":" or "-"' })
-  siteId!: string;
-}
+export class CreateSubscriptionDto extends createZodDto(
+  z.strictObject({ url: url(), siteId: identifierField('siteId').meta({ examples: ['site-a'] }), eventTypes: eventTypes(), description: description() }),
+) {}
 
-export class CreateSubscriptionDto {
-  @ApiProperty({ description: 'https URL of the endpoint (plain http only to WEBHOOK_ALLOWED_NETWORKS).', example: 'https://ehr.example.org/hooks/care' })
-  @IsString()
-  @Length(1, 2000)
-  url!: string;
+export class UpdateSubscriptionDto extends createZodDto(
+  z.strictObject({
+    url: url().optional(),
+    eventTypes: eventTypes().optional(),
+    enabled: z.boolean({ error: 'enabled must be true or false' }).optional().meta({ description: 'false disables deliveries (events meanwhile are kept as skipped, for recovery); true enables again.' }),
+    description: description(),
+  }),
+) {}
 
-  @ApiProperty({ example: 'site-a' })
-  @IsString()
-  @Length(1, 64)
-  @Matches(IDENTIFIER, { message: 'siteId may contain only letters, digits, ".", "_", ":" or "-"' })
-  siteId!: string;
-
-  @ApiProperty({ description: 'Outbound event types (GET /integrations/event-types).', example: ['session.scheduled', 'vitals.alert'] })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(50)
-  @IsIn(OUTBOUND_TYPE_NAMES, { each: true, message: `each event type must be one of ${OUTBOUND_TYPE_NAMES.join(', ')}` })
-  eventTypes!: string[];
-
-  @ApiPropertyOptional({ example: 'EHR of site A' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  description?: string;
-}
-
-export class UpdateSubscriptionDto {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Length(1, 2000)
-  url?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(50)
-  @IsIn(OUTBOUND_TYPE_NAMES, { each: true, message: `each event type must be one of ${OUTBOUND_TYPE_NAMES.join(', ')}` })
-  eventTypes?: string[];
-
-  @ApiPropertyOptional({ description: 'false disables deliveries (events meanwhile are kept as skipped, for recovery); true enables again.' })
-  @IsOptional()
-  @IsBoolean()
-  enabled?: boolean;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  description?: string;
-}
-
-export class RecoverDto {
-  @ApiProperty({ description: 'Re-send every failed or skipped delivery created since this time (UTC).', example: '2026-12-01T00:00:00Z' })
-  @IsISO8601({ strict: true })
-  since!: string;
-}
+export class RecoverDto extends createZodDto(
+  z.strictObject({
+    since: z.iso
+      .datetime({ offset: true, error: 'since must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z' })
+      .meta({ description: 'Re-send every failed or skipped delivery created since this time (UTC).', examples: ['2026-12-01T00:00:00Z'] }),
+  }),
+) {}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/*
+ * Field builders for the API's own request bodies and query strings (the protocol's commands have theirs in
+ * @care/protocol). Messages name the field, as the API's 400 answers always have.
+ */
+
+const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+/** An identifier of 1 to `max` letters, digits, ".", "_", ":" or "-". */
+export const identifierField = (name: string, max = 64) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `${name} is required` : `${name} must be a string`) })
+    .min(1, { error: `${name} must not be empty` })
+    .max(max, { error: `${name} must be at most ${max} characters` })
+    .regex(IDENTIFIER, { error: `${name} may contain only letters, digits, ".", "_", ":" or "-"` });
+
+/** Text of `min` to `max` characters. */
+export const textField = (name: string, min: number, max: number) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `${name} is required` : `${name} must be a string`) })
+    .min(min, { error: `${name} must be at least ${min} characters` })
+    .max(max, { error: `${name} must be at most ${max} characters` });
+
+/** A query value that must match `pattern`. */
+export const patternQuery = (name: string, pattern: RegExp, description?: string) =>
+  z
+    .string()
+    .regex(pattern, { error: `${name} is not valid` })
+    .optional()
+    .meta(description ? { description } : {});
+
+/** An ISO 8601 date-time with its offset (`Z` or `+01:00`), as a query value. */
+export const dateTimeQuery = (name: string, description?: string) =>
+  z.iso
+    .datetime({ offset: true, error: `${name} must be an ISO 8601 date-time such as 2026-01-31T14:05:00Z` })
+    .optional()
+    .meta(description ? { description } : {});
+
+/** A whole number from `min` to `max` given in a query string. */
+export const wholeNumberQuery = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int({ error: `${name} must be a whole number` })
+    .min(min, { error: `${name} must be at least ${min}` })
+    .max(max, { error: `${name} must be at most ${max}` })
+    .optional();
