@@ -1,7 +1,8 @@
-import { CLINICAL_TIME_FIELDS, clinicalTimeOfEvent, CLOCK_SKEW_TOLERANCE_MINUTES, lateEntryOfEvent } from './clinical-time';
+import { CLINICAL_TIME_FIELDS, clinicalTimeOfEvent, lateEntryOfEvent } from './clinical-time';
+import { CLOCK_SKEW_TOLERANCE_MINUTES } from './clinical-time.rules';
 import { COMMAND_TYPES } from './parse-command';
 import type { CourseCommand } from './command';
-import { decide } from './course.decider';
+import { decide } from './decide';
 import { availableSteps } from './available-steps';
 import type { CourseState } from './state';
 import {
@@ -20,7 +21,7 @@ import {
   start,
   vitals,
 } from './testing/course.fixtures';
-import { addMinutes } from './rules/time';
+import { addMinutes } from './time';
 
 const accepted = (state: CourseState, command: CourseCommand) => {
   const decision = decide(command, state);

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Actor } from './actor';
-import type { CommandDataSchemas } from './commands/command-schemas';
+import type { CommandDataSchemas } from './areas/command-schemas';
 
 /** Context every command carries. The decider has no clock: `now` is the authoritative time (UTC ISO-8601). */
 export type CommandMetadata = {
@@ -152,3 +152,13 @@ export type CourseCommand =
   | CompleteCourse
   | RecordDueDateNotice;
 export type CourseCommandType = CourseCommand['type'];
+
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+/**
+ * Compile-time proof that there is exactly one schema per command type. The command types are derived
+ * from the schemas (`DataOf` above), so a type without a schema does not compile, and a schema without a
+ * command type does not compile here. (`satisfies Record<CourseCommandType, ...>` on the schemas object
+ * itself would be circular for that reason; kept here so that the schemas import nothing from this file.)
+ */
+export type OneSchemaPerCommand = Assert<Exactly<keyof CommandDataSchemas, CourseCommandType>>;

@@ -10,7 +10,7 @@ import {
   mdmaPrepared,
   signed,
 } from './testing/course.fixtures';
-import { decide } from './course.decider';
+import { decide } from './decide';
 
 describe('complete courses', () => {
   it('drives an MDMA-AT course from start to completion', () => {

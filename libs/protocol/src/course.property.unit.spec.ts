@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { STAFF_ROLES } from './actor';
 import type { CourseCommand } from './command';
-import { decide, evolve } from './course.decider';
+import { decide } from './decide';
+import { evolve } from './evolve';
 import { EVENT_TYPES, type CourseEvent } from './event';
 import { activeHolds, initialState, type CourseState } from './state';
 import {

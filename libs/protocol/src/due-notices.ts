@@ -1,9 +1,12 @@
-import { availableSteps, type DueDate } from './available-steps';
-import type { DueNotice } from './command';
+import { availableSteps } from './available-steps';
+import type { DueNotice, RecordDueDateNotice } from './command';
+import { accept, emit, refuse, type Decision } from './decision';
 import type { ProtocolDefinition } from './definitions/protocol-definition';
 import { findProtocol } from './definitions/registry';
-import { addHours, isBefore } from './rules/time';
+import { reject } from './rejection';
 import { isCourseClosed, type CourseState } from './state';
+import type { DueDate } from './step';
+import { addHours, isBefore } from './time';
 
 /** A notice the course workflow still owes about a due date, and the moment it is owed. */
 export type PendingNotice = { notice: DueNotice; due: DueDate; fireAt: string };
@@ -39,4 +42,30 @@ export const pendingNotices = (state: CourseState, now: string): PendingNotice[]
     .due.filter((d) => !WATCHED_BY_CHILD.has(d.command))
     .flatMap((d) => noticesFor(def, state, d, now))
     .sort((a, b) => Date.parse(a.fireAt) - Date.parse(b.fireAt));
+};
+
+/** A notice from the workflow's timers: only about a due date the course has, only once, never early. */
+export const recordDueDateNotice = (command: RecordDueDateNotice, state: CourseState): Decision => {
+  const { notice, dueKey, dueAt } = command.data;
+  const now = command.metadata.now;
+  const owed = pendingNotices(state, now).find((n) => n.notice === notice && n.due.key === dueKey && n.due.dueAt === dueAt);
+  if (!owed) {
+    const known = availableSteps(state, now).due.some((d) => d.key === dueKey);
+    return refuse(
+      known
+        ? reject('STEP_ALREADY_RECORDED', 'This notice about the due date was already recorded.')
+        : reject('STEP_UNKNOWN', 'The course has no such due date.'),
+    );
+  }
+  if (isBefore(now, owed.fireAt)) {
+    return refuse(reject('STEP_OUT_OF_ORDER', 'This notice is not due yet.', { fireAt: owed.fireAt }));
+  }
+  const data = { dueKey, label: owed.due.label, command: owed.due.command, sessionKey: owed.due.sessionKey ?? null, dueAt };
+  if (notice === 'reminder') return accept(emit(command, 'DueDateReminderIssued', data));
+  if (notice === 'escalation') return accept(emit(command, 'DueDateEscalated', data));
+  const passed = emit(command, 'DueDatePassed', data);
+  if (owed.due.expiresEligibility && state.eligibleSince) {
+    return accept(passed, emit(command, 'EligibilityExpired', { determinedAt: state.eligibleSince, expiredAt: dueAt }));
+  }
+  return accept(passed);
 };

@@ -1,5 +1,5 @@
 import { availableSteps } from './available-steps';
-import { decide } from './course.decider';
+import { decide } from './decide';
 import { pendingNotices } from './due-notices';
 import { apply, at, cmd, determineEligible, given, mdmaPrepared, mdmaScreening, notice, rejectionOf } from './testing/course.fixtures';
 

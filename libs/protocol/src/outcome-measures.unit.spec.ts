@@ -1,5 +1,5 @@
 import type { CourseCommand } from './command';
-import { decide } from './course.decider';
+import { decide } from './decide';
 import type { CourseState } from './state';
 import {
   apply,

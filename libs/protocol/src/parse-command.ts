@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CourseCommand, CourseCommandType } from './command';
-import { COMMAND_DATA_SCHEMAS } from './commands/command-schemas';
+import { COMMAND_DATA_SCHEMAS } from './areas/command-schemas';
 import { findUnstorableText } from './text/storable-text';
 
 /** One reason a command body is malformed: the field's path and what was expected. */
@@ -9,7 +9,7 @@ export type FieldError = { field: string; message: string };
 export type CommandInput = Omit<CourseCommand, 'metadata'>;
 export type ParseResult = { ok: true; command: CommandInput } | { ok: false; errors: FieldError[] };
 
-export { COMMAND_DATA_SCHEMAS } from './commands/command-schemas';
+export { COMMAND_DATA_SCHEMAS } from './areas/command-schemas';
 
 /** Every command type, in the order of COMMAND_DATA_SCHEMAS. */
 export const COMMAND_TYPES = Object.keys(COMMAND_DATA_SCHEMAS) as CourseCommandType[];

@@ -1,5 +1,6 @@
 import type { CourseCommand } from './command';
-import { decide, evolve } from './course.decider';
+import { decide } from './decide';
+import { evolve } from './evolve';
 import type { CourseState } from './state';
 import { at, cmd, consent, given, MDMA, rejectionOf, start } from './testing/course.fixtures';
 

@@ -1,26 +1,13 @@
 import type { StaffRole } from '../actor';
 import type { CourseCommandType } from '../command';
+import type { OutcomeField } from './outcome-field';
 
 /**
- * The format of a protocol definition. A protocol is data: the engine in `course.decider.ts` reads it,
- * never branches on a protocol id, and every course pins the id and version it started under.
- * Durations are in hours or minutes as named; every clinical number lives here, never in the engine.
+ * The format of a protocol definition. A protocol is data: the engine (`decide.ts` and the clinical
+ * areas under `areas/`) reads it, never branches on a protocol id, and every course pins the id and
+ * version it started under. Durations are in hours or minutes as named; every clinical number lives
+ * here, never in the engine. The fields of instruments and forms are `OutcomeField`s (outcome-field.ts).
  */
-
-/** One value a step records (an assessment item, a monitoring-form field): type, unit, range, required. */
-export type OutcomeField = {
-  name: string;
-  label: string;
-  type: 'integer' | 'number' | 'boolean' | 'enum' | 'text' | 'datetime';
-  required: boolean;
-  unit?: string;
-  min?: number;
-  max?: number;
-  /** Allowed values of an `enum` field. */
-  options?: readonly string[];
-  /** LOINC code of this value (e.g. a total score), with its check digit: `101698-9`. */
-  loinc?: string;
-};
 
 /** Who answers an instrument: `patient` for a self-report questionnaire (e.g. sent by an e-PRO system). */
 export const REPORTERS = ['patient'] as const;

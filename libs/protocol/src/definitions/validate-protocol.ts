@@ -5,9 +5,9 @@ import {
   SCREENING_STEPS,
   SESSION_KINDS,
   SIGNATURE_MEANINGS,
-  type OutcomeField,
   type ProtocolDefinition,
 } from './protocol-definition';
+import type { OutcomeField } from './outcome-field';
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

@@ -1,6 +1,8 @@
 import type { Actor, StaffRole } from '../actor';
 import type { CourseCommand, CourseCommandType } from '../command';
-import { decide, evolve, type Decision } from '../course.decider';
+import { decide } from '../decide';
+import type { Decision } from '../decision';
+import { evolve } from '../evolve';
 import type { CourseEvent } from '../event';
 import { initialState, type CourseState } from '../state';
 

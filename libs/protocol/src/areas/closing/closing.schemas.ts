@@ -1,4 +1,4 @@
-import { commandData, dateTime, oneOf, outcomeValues, signature, streamVersion, text, timed } from '../../commands/fields';
+import { commandData, dateTime, oneOf, outcomeValues, signature, streamVersion, text, timed } from '../fields';
 
 /*
  * Closing: withdrawal, completion and corrections of earlier records, and the notices the course

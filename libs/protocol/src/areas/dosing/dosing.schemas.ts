@@ -2,6 +2,7 @@ import {
   bool,
   commandData,
   dateTime,
+  decimal,
   doseMg,
   identifier,
   lateEntryReason,
@@ -11,8 +12,9 @@ import {
   signature,
   text,
   timed,
-  vital,
-} from '../../commands/fields';
+  wholeNumber,
+} from '../fields';
+import type { OutcomeField } from '../../definitions/outcome-field';
 import { PREGNANCY_TEST_RESULTS } from '../screening/screening.schemas';
 
 /*
@@ -97,6 +99,23 @@ export const WithholdSupplementalDoseData = commandData(
     signature: signature(),
   },
 );
+
+/**
+ * Plausibility bounds of a vital-sign reading (rejects typing errors such as 1200 mmHg). These are input
+ * sanity limits, not clinical thresholds; the thresholds that matter clinically are protocol data.
+ */
+export const VITAL_FIELDS: readonly OutcomeField[] = [
+  { name: 'systolic', label: 'Systolic pressure', type: 'integer', unit: 'mmHg', min: 40, max: 300, required: true },
+  { name: 'diastolic', label: 'Diastolic pressure', type: 'integer', unit: 'mmHg', min: 20, max: 200, required: true },
+  { name: 'heartRate', label: 'Heart rate', type: 'integer', unit: 'bpm', min: 20, max: 250, required: true },
+  { name: 'temperatureC', label: 'Temperature', type: 'number', unit: '°C', min: 30, max: 45, required: false },
+];
+
+/** A vital sign, with the plausibility bounds and unit of `VITAL_FIELDS`. */
+const vital = (name: 'systolic' | 'diastolic' | 'heartRate' | 'temperatureC') => {
+  const field = VITAL_FIELDS.find((v) => v.name === name)!;
+  return (field.type === 'integer' ? wholeNumber : decimal)(field.min!, field.max!, field.unit);
+};
 
 export const RecordVitalsData = commandData(
   {

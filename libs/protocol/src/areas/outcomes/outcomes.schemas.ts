@@ -1,4 +1,4 @@
-import { commandData, identifier, outcomeValues, signature, timed } from '../../commands/fields';
+import { commandData, identifier, outcomeValues, signature, timed } from '../fields';
 
 /*
  * Outcomes: the rating scales and questionnaires of the protocol (CAPS-5, C-SSRS, ...), recorded at

@@ -1,4 +1,4 @@
-import { bool, commandData, dateTime, identifier, oneOf, sessionKey, signature, streamVersion, text, timed } from '../../commands/fields';
+import { bool, commandData, dateTime, identifier, oneOf, sessionKey, signature, streamVersion, text, timed } from '../fields';
 
 /*
  * Safety: alerts, adverse events (every event is recorded first; seriousness, special interest and

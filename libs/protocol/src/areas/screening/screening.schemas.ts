@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, commandData, dateTime, identifier, lateEntryReason, oneOf, signature, text, timed } from '../../commands/fields';
+import { bool, commandData, dateTime, identifier, lateEntryReason, oneOf, signature, text, timed } from '../fields';
 
 /*
  * Screening: from the start of a course to the eligibility determination. Nothing may be collected about a

@@ -1,4 +1,4 @@
-import { commandData, dateTime, sessionKey, signature, text, timed } from '../../commands/fields';
+import { commandData, dateTime, sessionKey, signature, text, timed } from '../fields';
 
 /*
  * Sessions: the visits of the course (preparatory, dosing, integration), each scheduled, started and

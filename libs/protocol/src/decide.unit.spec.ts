@@ -1,8 +1,8 @@
 import type { CourseCommand } from './command';
-import { decide } from './course.decider';
+import { decide } from './decide';
 import { initialState, type CourseState } from './state';
 import { mdmaAtPtsdV3 } from './definitions/mdma-at-ptsd.v3';
-import { missingScreening } from './rules/course.rules';
+import { missingScreening } from './areas/screening/screening.rules';
 import {
   actorFor,
   apply,

@@ -1,7 +1,7 @@
 import { findProtocol } from './definitions/registry';
 import type { CourseEvent, SignatureManifestation } from './event';
-import { isBefore } from './rules/time';
-import { unsigned } from './rules/unsigned';
+import { isBefore } from './time';
+import { unsigned } from './unsigned';
 import type { CourseState, SessionState } from './state';
 
 const updateSession = (state: CourseState, key: string, change: (s: SessionState) => SessionState): SessionState[] =>

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { VITAL_FIELDS } from '../rules/vitals';
 
 /*
- * The building blocks of every command's `data` schema (areas/<area>/<area>.schemas.ts): what a field
+ * The building blocks of every command's `data` schema (<area>/<area>.schemas.ts beside it): what a field
  * must look like, the sentence a sender gets when it does not, and the words the OpenAPI document, the
  * console's forms and the webhook catalogue show. Only shape and plausibility live here; the protocol's
  * own rules (allowed doses, thresholds, order of steps) are the decider's.
@@ -81,12 +80,6 @@ export const sessionKey = () =>
 
 /** An amount of the protocol's drug, in mg. The decider checks it against the protocol; this keeps out nonsense. */
 export const doseMg = () => decimal(0.001, 10_000, 'mg');
-
-/** A vital sign, with the plausibility bounds and unit of `rules/vitals.ts`. */
-export const vital = (name: 'systolic' | 'diastolic' | 'heartRate' | 'temperatureC') => {
-  const field = VITAL_FIELDS.find((v) => v.name === name)!;
-  return (field.type === 'integer' ? wholeNumber : decimal)(field.min!, field.max!, field.unit);
-};
 
 const VALUE = 'must be a number, a boolean or a text of at most 1000 characters';
 

@@ -1,5 +1,4 @@
-import type { CourseCommandType } from '../command';
-import { CompleteCourseData, CorrectEventData, RecordDueDateNoticeData, WithdrawCourseData } from '../areas/closing/closing.schemas';
+import { CompleteCourseData, CorrectEventData, RecordDueDateNoticeData, WithdrawCourseData } from './closing/closing.schemas';
 import {
   AdministerDoseData,
   AdministerSupplementalDoseData,
@@ -8,9 +7,9 @@ import {
   RecordVitalsData,
   SubmitMonitoringFormData,
   WithholdSupplementalDoseData,
-} from '../areas/dosing/dosing.schemas';
-import { RecordAssessmentData } from '../areas/outcomes/outcomes.schemas';
-import { ClassifyAdverseEventData, ClearSafetyHoldData, PlaceSafetyHoldData, RaiseAlertData, ReportAdverseEventData } from '../areas/safety/safety.schemas';
+} from './dosing/dosing.schemas';
+import { RecordAssessmentData } from './outcomes/outcomes.schemas';
+import { ClassifyAdverseEventData, ClearSafetyHoldData, PlaceSafetyHoldData, RaiseAlertData, ReportAdverseEventData } from './safety/safety.schemas';
 import {
   DetermineEligibilityData,
   RecordEligibilityCriteriaData,
@@ -21,13 +20,14 @@ import {
   RecordMedicationWashoutData,
   RecordPregnancyTestData,
   StartCourseData,
-} from '../areas/screening/screening.schemas';
-import { ScheduleSessionData, StartSessionData, CompleteSessionData, MarkSessionMissedData, CancelSessionData } from '../areas/sessions/sessions.schemas';
+} from './screening/screening.schemas';
+import { ScheduleSessionData, StartSessionData, CompleteSessionData, MarkSessionMissedData, CancelSessionData } from './sessions/sessions.schemas';
 
 /**
  * The schema of every command's `data`, the single source of its shape: the TypeScript types
  * (command.ts), the parser (parse-command.ts), the OpenAPI document and the webhook catalogue all come
- * from these. A command type without a schema, or a schema without a command type, does not compile.
+ * from these. A command type without a schema, or a schema without a command type, does not compile
+ * (see `OneSchemaPerCommand` in command.ts).
  */
 export const COMMAND_DATA_SCHEMAS = {
   StartCourse: StartCourseData,
@@ -64,13 +64,3 @@ export const COMMAND_DATA_SCHEMAS = {
 } as const;
 
 export type CommandDataSchemas = typeof COMMAND_DATA_SCHEMAS;
-
-type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
-/**
- * Compile-time proof that there is exactly one schema per command type. The command types are derived
- * from these schemas (command.ts), so a type without a schema does not compile there, and a schema
- * without a command type does not compile here. (`satisfies Record<CourseCommandType, ...>` on the object
- * itself would be circular for that reason.)
- */
-export type OneSchemaPerCommand = Assert<Exactly<keyof CommandDataSchemas, CourseCommandType>>;
