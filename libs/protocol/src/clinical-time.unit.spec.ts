@@ -6,6 +6,7 @@ import { decide } from './decide';
 import { availableSteps } from './available-steps';
 import type { CourseState } from './state';
 import {
+  accepted,
   apply,
   at,
   cmd,
@@ -23,11 +24,6 @@ import {
 } from './testing/course.fixtures';
 import { addMinutes } from './time';
 
-const accepted = (state: CourseState, command: CourseCommand) => {
-  const decision = decide(command, state);
-  if (!decision.ok) throw new Error(`expected acceptance, got ${decision.rejection.code}: ${decision.rejection.message}`);
-  return decision.events;
-};
 const refusal = (state: CourseState, command: CourseCommand, options?: { clinicalTimeRules: boolean }) => {
   const decision = decide(command, state, options);
   return decision.ok ? undefined : decision.rejection;

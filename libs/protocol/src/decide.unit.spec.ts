@@ -1,9 +1,9 @@
 import type { CourseCommand } from './command';
-import { decide } from './decide';
-import { initialState, type CourseState } from './state';
+import { initialState } from './state';
 import { mdmaAtPtsdV3 } from './definitions/mdma-at-ptsd.v3';
 import { missingScreening } from './areas/screening/screening.rules';
 import {
+  accepted,
   actorFor,
   apply,
   at,
@@ -25,23 +25,13 @@ import {
   mdmaPrepared,
   mdmaScreening,
   monitoringForm,
-  simpleVisit,
+  refused,
   signed,
+  simpleVisit,
   start,
   vitals,
 } from './testing/course.fixtures';
 
-/** Given a state, when a command, then it is accepted (returns the events) or refused with a code. */
-const accepted = (state: CourseState, command: CourseCommand) => {
-  const decision = decide(command, state);
-  if (!decision.ok) throw new Error(`expected acceptance, got ${decision.rejection.code}: ${decision.rejection.message}`);
-  return decision.events;
-};
-const refused = (state: CourseState, command: CourseCommand, code: string) => {
-  const decision = decide(command, state);
-  expect(decision).toMatchObject({ ok: false, rejection: { code } });
-  return decision.ok ? undefined : decision.rejection;
-};
 
 const as = (command: CourseCommand, role: Parameters<typeof actorFor>[0], siteId?: string): CourseCommand => ({
   ...command,

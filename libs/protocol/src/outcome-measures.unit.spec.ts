@@ -1,7 +1,6 @@
 import type { CourseCommand } from './command';
-import { decide } from './decide';
-import type { CourseState } from './state';
 import {
+  accepted,
   apply,
   at,
   bdi2,
@@ -19,6 +18,7 @@ import {
   mdmaPrepared,
   mdmaScreening,
   pcl5,
+  refused,
   signed,
   simpleVisit,
   start,
@@ -29,16 +29,6 @@ import {
  * (e-PRO integration or staff) and the long-term follow-up CAPS-5 at least 6 months after the last dose.
  */
 
-const accepted = (state: CourseState, command: CourseCommand) => {
-  const decision = decide(command, state);
-  if (!decision.ok) throw new Error(`expected acceptance, got ${decision.rejection.code}: ${decision.rejection.message}`);
-  return decision.events;
-};
-const refused = (state: CourseState, command: CourseCommand, code: string) => {
-  const decision = decide(command, state);
-  expect(decision).toMatchObject({ ok: false, rejection: { code } });
-  return decision.ok ? undefined : decision.rejection;
-};
 
 const complete = (day: number) => cmd('CompleteCourse', signed('responsibility'), 'physician', at(day));
 const consented = given(start(MDMA), consent());

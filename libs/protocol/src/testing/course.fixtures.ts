@@ -37,6 +37,20 @@ export const apply = (state: CourseState, command: CourseCommand): CourseState =
 
 export const given = (...commands: CourseCommand[]): CourseState => commands.reduce(apply, initialState());
 
+/** Given a state, when a command, then it is accepted: its events (the test fails with the rejection otherwise). */
+export const accepted = (state: CourseState, command: CourseCommand): CourseEvent[] => {
+  const decision = decide(command, state);
+  if (!decision.ok) throw new Error(`expected acceptance, got ${decision.rejection.code}: ${decision.rejection.message}`);
+  return decision.events;
+};
+
+/** Given a state, when a command, then it is refused with `code`: the rejection. */
+export const refused = (state: CourseState, command: CourseCommand, code: string) => {
+  const decision = decide(command, state);
+  expect(decision).toMatchObject({ ok: false, rejection: { code } });
+  return decision.ok ? undefined : decision.rejection;
+};
+
 /**
  * Like `given`, for a course started while protocol `version` was the newest: StartCourse always pins the
  * newest version, so the first command (a StartCourse) is recorded with `version` instead.
