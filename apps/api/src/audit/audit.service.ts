@@ -33,7 +33,10 @@ const encodeCursor = (c: Cursor): string => Buffer.from(`${c.txid}:${c.position}
 const decodeCursor = (raw: string | undefined): Cursor => {
   if (raw === undefined) return { txid: '0', position: '0' };
   const match = /^(\d{1,20}):(\d{1,19})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
-  if (!match) throw ApiError.badRequest([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
+  // Digits beyond the range of xid8 / bigint would reach PostgreSQL as an error, not as "no such cursor".
+  if (!match || BigInt(match[1]!) > BigInt(LOG_END.txid) || BigInt(match[2]!) > BigInt(LOG_END.position)) {
+    throw ApiError.badRequest([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
+  }
   return { txid: match[1]!, position: match[2]! };
 };
 

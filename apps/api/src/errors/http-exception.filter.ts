@@ -50,6 +50,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (status === 400 && (exception as { type?: string }).type === 'encoding.invalid') {
       return { statusCode: 400, code: 'INVALID_REQUEST', message: 'The request body is not valid UTF-8.' };
     }
+    // Any other client error the body parser reports (e.g. a body sent as gzip that is not gzip): its own
+    // words may quote the input, so they are not passed on.
+    if (status === 400 && (exception as { expose?: boolean }).expose === true) {
+      return { statusCode: 400, code: 'INVALID_REQUEST', message: 'The request body could not be read as it declares (Content-Encoding, Content-Length).' };
+    }
     // No claim about what was recorded: a command's outcome is read with its Command-Id.
     return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.' };
   }

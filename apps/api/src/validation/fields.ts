@@ -30,6 +30,18 @@ export const patternQuery = (name: string, pattern: RegExp, description?: string
     .optional()
     .meta(description ? { description } : {});
 
+/** The largest value of a PostgreSQL bigint: ids beyond it are not ids of this service. */
+const BIGINT_MAX = 9223372036854775807n;
+
+/** A row id (a bigint) given in a query string, e.g. a cursor that continues after an access-log row. */
+export const rowIdQuery = (name: string, description?: string) =>
+  z
+    .string()
+    .regex(/^\d{1,19}$/, { error: `${name} is not valid` })
+    .refine((v) => BigInt(v) <= BIGINT_MAX, { error: `${name} is not valid` })
+    .optional()
+    .meta(description ? { description } : {});
+
 /** An ISO 8601 date-time with its offset (`Z` or `+01:00`), as a query value. */
 export const dateTimeQuery = (name: string, description?: string) =>
   z.iso
@@ -37,11 +49,16 @@ export const dateTimeQuery = (name: string, description?: string) =>
     .optional()
     .meta(description ? { description } : {});
 
-/** A whole number from `min` to `max` given in a query string. */
+/** A whole number from `min` to `max` given in a query string: digits only (no sign, exponent or fraction). */
 export const wholeNumberQuery = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce
-    .number({ error: `${name} must be a whole number` })
-    .int({ error: `${name} must be a whole number` })
-    .min(min, { error: `${name} must be at least ${min}` })
-    .max(max, { error: `${name} must be at most ${max}` })
+  z
+    .string()
+    .regex(/^\d{1,16}$/, { error: `${name} must be a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `${name} must be at least ${min}` })
+        .max(max, { error: `${name} must be at most ${max}` }),
+    )
     .optional();

@@ -1,9 +1,8 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
-import { dateTimeQuery, patternQuery, wholeNumberQuery } from '../../validation/fields';
+import { dateTimeQuery, patternQuery, rowIdQuery, wholeNumberQuery } from '../../validation/fields';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
-const ACCESS_ID = /^\d{1,19}$/;
 const limit = () => wholeNumberQuery('limit', 1, 500).meta({ description: 'At most this many entries (1 to 500; default 100).' });
 
 /** Filters of `GET /audit/events` and `GET /audit/export`. Every filter is optional and combined with AND. */
@@ -38,7 +37,7 @@ export class AccessLogQueryDto extends createZodDto(
     actorId: patternQuery('actorId', ID),
     from: dateTimeQuery('from'),
     to: dateTimeQuery('to'),
-    cursor: patternQuery('cursor', ACCESS_ID, 'Access id to continue after'),
+    cursor: rowIdQuery('cursor', 'Access id to continue after'),
     limit: limit(),
   }),
 ) {}
@@ -48,5 +47,5 @@ export class VerifyQueryDto extends createZodDto(z.strictObject({ fromLeaf: whol
 
 /** `GET /audit/denials`: refused requests (failed logins, missing permissions, failed signatures). */
 export class DenialsQueryDto extends createZodDto(
-  z.strictObject({ from: dateTimeQuery('from'), cursor: patternQuery('cursor', ACCESS_ID, 'Access id to continue after'), limit: limit() }),
+  z.strictObject({ from: dateTimeQuery('from'), cursor: rowIdQuery('cursor', 'Access id to continue after'), limit: limit() }),
 ) {}
