@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { courseStreamId } from '@care/contracts';
+import type { CourseCommand } from '@care/protocol';
 import { at, esketamineEligible, esketamineVisit, vitals } from '../../../libs/protocol/src/testing/course.fixtures';
 import { startTimeSkipping, type TimeSkippingStack } from '../../../test/support/time-skipping';
 
@@ -53,5 +54,30 @@ describe('dosing session child workflow (time skipping)', () => {
     // It came before the discharge: the timer fired at dose + 40 + 15 minutes, not at the end.
     const types = recorded.map((e) => e.event_type);
     expect(types.indexOf('AlertRaised')).toBeLessThan(types.indexOf('PatientDischarged'));
+  });
+
+  it('keeps the schedule of a dose entered after the fact, and leaves time to enter readings taken meanwhile', async () => {
+    const courseId = randomUUID();
+    const driver = stack.driver(courseId);
+    // The 09:15 dose is entered at 10:05, the reading taken at 09:55 at 10:15: after the reading's own
+    // deadline (10:10), within the grace period counted from the dose's entry. No alert is due.
+    const visit = esketamineVisit('treatment-1', 7, false).map((c): CourseCommand => {
+      if (c.type === 'AdministerDose') return { ...c, data: { ...c.data, performedAt: at(7, '09:15') }, metadata: { ...c.metadata, now: at(7, '10:05') } } as CourseCommand;
+      if (c.type === 'RecordVitals' && (c.data as { timing: string }).timing === 'post_dose') {
+        const late = vitals('treatment-1', 'post_dose', at(7, '10:15'));
+        return { ...late, data: { ...late.data, measuredAt: at(7, '09:55') } } as CourseCommand;
+      }
+      return c;
+    });
+    await stack.withWorker(() => driver.sendAll([...esketamineEligible(), ...visit]));
+    await driver.close();
+    const recorded = await events(courseId);
+    expect(recorded.filter((e) => e.event_type === 'AlertRaised')).toHaveLength(0);
+    const dose = recorded.find((e) => e.event_type === 'DoseAdministered')!;
+    expect(dose.data['performedAt']).toBe(driver.toServer(at(7, '09:15')));
+    // Entered at 10:05 (the workflow's clock when it decided the dose).
+    expect(Math.abs(Date.parse(dose.metadata['occurredAt']) - Date.parse(driver.toServer(at(7, '10:05'))))).toBeLessThan(60_000);
+    // Monitored from the dose's clinical time: 09:15 to the 11:20 discharge.
+    expect(recorded.find((e) => e.event_type === 'PatientDischarged')!.data['minutesMonitored']).toBe(125);
   });
 });
