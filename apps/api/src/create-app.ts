@@ -13,7 +13,7 @@ import { undeclaredRoutes } from './auth/route-inventory';
 import { buildOpenApiDocument } from './openapi';
 import { rateLimit } from './hardening/rate-limit.middleware';
 import { securityHeaders } from './hardening/security-headers.middleware';
-import { RequestValidationPipe } from './errors/validation';
+import { RequestValidationPipe } from './validation/request-validation.pipe';
 import { ApiError } from './errors/api-error';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,7 +1,7 @@
 import type { PipeTransform } from '@nestjs/common';
 import { createZodValidationPipe } from 'nestjs-zod';
 import { z } from 'zod';
-import { ApiError, type FieldProblem } from './api-error';
+import { ApiError, type FieldProblem } from '../errors/api-error';
 
 /** The field problems of a failed zod parse: each field by its path, an unknown field as "is not a field of this request". */
 export const fieldProblems = (error: z.ZodError): FieldProblem[] =>
