@@ -29,6 +29,8 @@ describe('hostile input answers 4xx, never 500', () => {
       for (const q of ['from=2026-W01', 'from=2026', 'from=2026-01', 'from=2026-13-45T00:00:00Z']) cases.push([route, q]);
     }
     cases.push(['/audit/events', 'to=2026']);
+    // Found by schemathesis: an offset no clock uses, which PostgreSQL refuses.
+    cases.push(['/audit/access-log', 'to=8835-12-08T17%3A01%3A02.8%2B16%3A35']);
     cases.push(['/audit/events', `cursor=${Buffer.from('1:9223372036854775808').toString('base64url')}`]);
     cases.push(['/audit/denials', 'cursor=9223372036854775808']);
     cases.push(['/audit/access-log', 'cursor=9223372036854775808']);

@@ -42,10 +42,23 @@ export const rowIdQuery = (name: string, description?: string) =>
     .optional()
     .meta(description ? { description } : {});
 
-/** An ISO 8601 date-time with its offset (`Z` or `+01:00`), as a query value. */
+/** Offsets real clocks use: UTC-12:00 to UTC+14:00 (PostgreSQL refuses some beyond, e.g. +16:35). */
+const plausibleOffset = (value: string): boolean => {
+  const offset = /([+-])(\d{2}):?(\d{2})$/.exec(value);
+  if (!offset) return true;
+  const minutes = Number(offset[2]) * 60 + Number(offset[3]);
+  return offset[1] === '+' ? minutes <= 14 * 60 : minutes <= 12 * 60;
+};
+
+/** An ISO 8601 date-time with its offset (`Z` or `+01:00`). */
+export const isoDateTime = (name: string) => {
+  const message = `${name} must be an ISO 8601 date-time such as 2026-01-31T14:05:00Z`;
+  return z.iso.datetime({ offset: true, error: message }).refine(plausibleOffset, { error: message });
+};
+
+/** An ISO 8601 date-time as a query value. */
 export const dateTimeQuery = (name: string, description?: string) =>
-  z.iso
-    .datetime({ offset: true, error: `${name} must be an ISO 8601 date-time such as 2026-01-31T14:05:00Z` })
+  isoDateTime(name)
     .optional()
     .meta(description ? { description } : {});
 

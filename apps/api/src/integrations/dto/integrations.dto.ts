@@ -1,7 +1,7 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { OUTBOUND_TYPE_NAMES } from '@care/webhooks';
-import { identifierField, textField } from '../../validation/fields';
+import { identifierField, isoDateTime, textField } from '../../validation/fields';
 
 const eventTypes = () =>
   z
@@ -36,8 +36,6 @@ export class UpdateSubscriptionDto extends createZodDto(
 
 export class RecoverDto extends createZodDto(
   z.strictObject({
-    since: z.iso
-      .datetime({ offset: true, error: 'since must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z' })
-      .meta({ description: 'Re-send every failed or skipped delivery created since this time (UTC).', examples: ['2026-12-01T00:00:00Z'] }),
+    since: isoDateTime('since').meta({ description: 'Re-send every failed or skipped delivery created since this time (UTC).', examples: ['2026-12-01T00:00:00Z'] }),
   }),
 ) {}
