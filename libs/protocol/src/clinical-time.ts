@@ -63,6 +63,16 @@ const field = (command: Pick<CourseCommand, 'type' | 'data'>): string | undefine
   return typeof value === 'string' ? value : undefined;
 };
 
+/**
+ * The data of a command with its clinical time named: `now` where the step leaves out a clinical time that
+ * defaults to the entry time. For a signed step, whose record hash must cover the data the event will keep.
+ */
+export const withClinicalTime = <D extends Record<string, unknown>>(type: CourseCommandType, data: D, now: string): D => {
+  const spec = CLINICAL_TIME_FIELDS[type];
+  const defaults = spec && (spec.field === 'performedAt' || spec.field === 'measuredAt');
+  return defaults && data[spec.field] === undefined ? { ...data, [spec.field]: now } : data;
+};
+
 /** When the step happened: its clinical-time field, or the entry time when none is given. */
 export const clinicalTimeOf = (command: CourseCommand): string => field(command) ?? command.metadata.now;
 

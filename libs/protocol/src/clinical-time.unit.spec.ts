@@ -1,4 +1,4 @@
-import { CLINICAL_TIME_FIELDS, clinicalTimeOfEvent, lateEntryOfEvent } from './clinical-time';
+import { CLINICAL_TIME_FIELDS, clinicalTimeOfEvent, lateEntryOfEvent, withClinicalTime } from './clinical-time';
 import { CLOCK_SKEW_TOLERANCE_MINUTES } from './clinical-time.rules';
 import { COMMAND_TYPES } from './parse-command';
 import type { CourseCommand } from './command';
@@ -54,6 +54,13 @@ describe('clinical-time fields', () => {
     expect(CLINICAL_TIME_FIELDS.RecordVitals).toEqual({ field: 'measuredAt', lateEntry: true });
     expect(CLINICAL_TIME_FIELDS.ReportAdverseEvent).toEqual({ field: 'onsetAt', lateEntry: false });
     expect(CLINICAL_TIME_FIELDS.ClassifyAdverseEvent).toBeNull();
+  });
+
+  it('names the clinical time a signed step leaves out, and only where it defaults to the entry time', () => {
+    expect(withClinicalTime('AdministerDose', { sessionKey: 'dosing-1' }, at(1))).toEqual({ sessionKey: 'dosing-1', performedAt: at(1) });
+    expect(withClinicalTime('RecordVitals', { measuredAt: at(0) }, at(1))).toEqual({ measuredAt: at(0) });
+    expect(withClinicalTime('ClassifyAdverseEvent', { serious: true }, at(1))).toEqual({ serious: true });
+    expect(withClinicalTime('ReportAdverseEvent', { description: 'x' }, at(1))).toEqual({ description: 'x' });
   });
 
   it('reads the clinical time of stored events, old ones included', () => {

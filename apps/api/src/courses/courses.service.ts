@@ -23,7 +23,7 @@ import {
 import { EventStore, type StoredEvent } from '@care/event-store';
 import {
   availableSteps,
-  CLINICAL_TIME_FIELDS,
+  withClinicalTime,
   decide,
   initialState,
   isCourseClosed,
@@ -261,12 +261,9 @@ export class CoursesService {
       await this.audit.recordDenial(principal, { action: 'sign', resource: command.type, reason: age === null ? 'no auth_time' : 'authentication too old', courseId, correlationId });
       throw ApiError.signatureReauthRequired(maxAgeSeconds);
     }
-    // The signed record names when the step happened: left out, it is now (the decider would default to
-    // the entry time, and the stored data would no longer be the data signed).
-    const clinical = CLINICAL_TIME_FIELDS[command.type];
-    if (clinical && clinical.field !== 'onsetAt' && clinical.field !== 'consentedAt' && data[clinical.field] === undefined) {
-      data[clinical.field] = new Date().toISOString();
-    }
+    // The signed record names when the step happened (left out, the decider would default to the entry
+    // time, and the stored data would no longer be the data signed).
+    Object.assign(data, withClinicalTime(command.type, data, new Date().toISOString()));
     data.signature = { meaning: data.signature.meaning, recordHash: signedRecordHash(data) };
   }
 
