@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
+import { Client as PgClient } from 'pg';
 import { loadConfig, type AppConfig } from '@care/config';
 import { AesGcmPayloadCodec, loadPayloadKeyring, SecretBox, temporalDataConverter } from '@care/crypto';
 import { createDataSource, EventStore, NotificationOutbox, runMigrations } from '@care/event-store';
@@ -48,6 +49,13 @@ export const startTestStack = async (
      * database, so only one suite at a time may run it (the webhook suite).
      */
     webhookRelay?: boolean;
+    /**
+     * A database of the suite's own in the suite's PostgreSQL cluster (created if missing), e.g. for a
+     * suite that runs the webhook relay beside the webhook suite.
+     */
+    database?: string;
+    /** The console's local sign-in (the embedded default): the API gets the private half of the test key. */
+    localSignIn?: boolean;
   } = {},
 ): Promise<TestStack> => {
   const workDir = process.env['CARE_TEST_WORK_DIR'] ?? path.join(process.cwd(), 'tmp');
@@ -55,8 +63,11 @@ export const startTestStack = async (
   const issuer = 'care-test-issuer';
   const audience = 'care-test-audience';
   const signer = await createTestSigner(keysDir, issuer, audience);
+  const databaseUrl = options.database ? await ensureDatabase(process.env['DATABASE_URL']!, options.database) : process.env['DATABASE_URL']!;
   const config = loadConfig({
     ...process.env,
+    DATABASE_URL: databaseUrl,
+    ...(options.localSignIn ? { AUTH_LOCAL_SIGN_IN_KEY_FILE: signer.privateKeyFile } : {}),
     PORT: '0',
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     AUTH_PUBLIC_KEY_FILE: signer.publicKeyFile,
@@ -155,6 +166,22 @@ export const startTestStack = async (
       await db.destroy();
     },
   };
+};
+
+/** The URL of database `name` in the cluster of `url`, created on first use. */
+const ensureDatabase = async (url: string, name: string): Promise<string> => {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a database name: ${name}`);
+  const client = new PgClient({ connectionString: url });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return target.toString();
 };
 
 /** A small fetch wrapper: JSON in, status and JSON out. */

@@ -64,6 +64,7 @@ const main = async () => {
 
   try {
     const keys = ensureDevKeys(dataDir, log);
+    const localSignIn = !process.env.AUTH_PUBLIC_KEY_FILE && !process.env.AUTH_JWKS_URL && !process.env.OIDC_AUTHORITY;
 
     let databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) {
@@ -100,6 +101,8 @@ const main = async () => {
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalAddress,
       AUTH_PUBLIC_KEY_FILE: process.env.AUTH_PUBLIC_KEY_FILE || keys.publicKeyFile,
+      // The console's local sign-in issues tokens with the generated key: only with that key, never with a provider.
+      ...(localSignIn ? { AUTH_LOCAL_SIGN_IN_KEY_FILE: keys.privateKeyFile } : {}),
       // The embedded default may deliver webhooks to receivers on this machine (tests, demos); nothing else private.
       WEBHOOK_ALLOWED_NETWORKS: process.env.WEBHOOK_ALLOWED_NETWORKS ?? '127.0.0.1/32,::1/128',
       ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
@@ -178,6 +181,7 @@ const main = async () => {
       [
         '',
         'MDMA-AT course-of-care service is running:',
+        `  Console        ${apiUrl}/console/   (${localSignIn ? 'local sign-in: pick a name, role and site' : 'sign in with the identity provider'})`,
         `  API            ${apiUrl}`,
         `  API docs       ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
         `  Temporal UI    ${uiUrl ?? '(external cluster)'}`,

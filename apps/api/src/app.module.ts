@@ -19,16 +19,30 @@ import { IntegrationsController } from './integrations/integrations.controller';
 import { IntegrationsService } from './integrations/integrations.service';
 import { WebhooksController } from './integrations/webhooks.controller';
 import { ProtocolsController } from './protocols/protocols.controller';
+import { LocalSignIn } from './sign-in/local-sign-in.service';
+import { LocalSignInController, SignInController } from './sign-in/sign-in.controller';
+import { consoleModules } from './console/console.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfrastructureModule.forRoot(config), AuditModule, DiscoveryModule],
-      controllers: [HealthController, CoursesController, CodecController, IntegrationsController, WebhooksController, ProtocolsController],
+      imports: [InfrastructureModule.forRoot(config), AuditModule, DiscoveryModule, ...consoleModules(config)],
+      controllers: [
+        HealthController,
+        CoursesController,
+        CodecController,
+        IntegrationsController,
+        WebhooksController,
+        ProtocolsController,
+        SignInController,
+        // The local sign-in route exists only in the embedded default (with the development key's private half).
+        ...(config.console.localSignInKeyFile ? [LocalSignInController] : []),
+      ],
       providers: [
         CodecService,
+        LocalSignIn,
         TokenVerifier,
         DependencyHealth,
         CommandReceipts,

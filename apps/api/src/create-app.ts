@@ -11,6 +11,7 @@ import { JsonLogger } from '@care/logging';
 import { AppModule } from './app.module';
 import { undeclaredRoutes } from './auth/route-inventory';
 import { buildOpenApiDocument } from './openapi';
+import { CONSOLE_PATH } from './console/console.module';
 import { rateLimit } from './hardening/rate-limit.middleware';
 import { securityHeaders } from './hardening/security-headers.middleware';
 import { RequestValidationPipe } from './validation/request-validation.pipe';
@@ -39,7 +40,7 @@ export const createApp = async (config: AppConfig): Promise<INestApplication> =>
     res.setHeader('X-Request-Id', req.correlationId);
     next();
   });
-  app.use(securityHeaders);
+  app.use(securityHeaders({ consolePath: CONSOLE_PATH, oidcAuthority: config.console.oidc?.authority ?? null }));
   // Only the configured origins (the Temporal UI for the codec endpoint); without any, no CORS headers at all.
   if (config.corsOrigins.length > 0) {
     app.enableCors({

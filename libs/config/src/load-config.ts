@@ -67,6 +67,19 @@ export type AppConfig = {
   };
   /** Browser origins allowed by CORS (the Temporal UI for the codec endpoint); empty: no CORS at all. */
   corsOrigins: string[];
+  /** The web console served under /console, and how people sign in to it. */
+  console: {
+    /** Folder of the built console (index.html and assets); not served when it does not exist. */
+    dir: string;
+    /**
+     * The embedded default's local sign-in: the private half of `auth.publicKeyFile`, with which the API
+     * issues tokens to whoever picks a name, role and site. Null (the sign-in is refused and absent)
+     * unless set, and never together with an OIDC provider.
+     */
+    localSignInKeyFile: string | null;
+    /** The OIDC provider the console signs in with (authorization code + PKCE); null in the embedded default. */
+    oidc: { authority: string; clientId: string; scope: string } | null;
+  };
   /** Per-client token bucket: sustained requests per minute (also the burst size). */
   rateLimitPerMinute: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -181,6 +194,14 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     if (origin === '*' || !/^https?:\/\/[^\s/]+$/.test(origin)) problems.push(`CORS_ALLOWED_ORIGINS must list origins such as https://ui.example.org (no "*"), got "${origin}"`);
   }
 
+  const localSignInKey = env['AUTH_LOCAL_SIGN_IN_KEY_FILE']?.trim() || '';
+  if (localSignInKey && jwksUrl) problems.push('AUTH_LOCAL_SIGN_IN_KEY_FILE is for the embedded default only; it cannot be set with AUTH_JWKS_URL');
+  const oidcAuthority = env['OIDC_AUTHORITY']?.trim() || '';
+  const oidcClientId = env['OIDC_CLIENT_ID']?.trim() || '';
+  if (Boolean(oidcAuthority) !== Boolean(oidcClientId)) problems.push('OIDC_AUTHORITY and OIDC_CLIENT_ID are set together (the console signs in with both) or not at all');
+  if (oidcAuthority && !/^https:\/\/|^http:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(oidcAuthority)) problems.push(`OIDC_AUTHORITY must be an https URL (http only on 127.0.0.1/localhost), got "${oidcAuthority}"`);
+  if (oidcAuthority && localSignInKey) problems.push('AUTH_LOCAL_SIGN_IN_KEY_FILE and OIDC_AUTHORITY are both set; the console signs in one way');
+
   const scheduleRaw = env['WEBHOOK_RETRY_SCHEDULE_SECONDS']?.trim();
   let retryScheduleSeconds: number[] | null = null;
   if (scheduleRaw) {
@@ -238,6 +259,11 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     },
     payloadCodec: { keysFile: codecKeys, generateKeys: codecKeys === defaultCodecKeys },
     corsOrigins,
+    console: {
+      dir: path.resolve(cwd, str('CONSOLE_DIR', 'dist/apps/console')),
+      localSignInKeyFile: localSignInKey ? path.resolve(cwd, localSignInKey) : null,
+      oidc: oidcAuthority ? { authority: oidcAuthority.replace(/\/$/, ''), clientId: oidcClientId, scope: str('OIDC_SCOPE', 'openid profile') } : null,
+    },
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     logLevel: logLevel as AppConfig['logLevel'],
   };

@@ -39,6 +39,9 @@ export const PUBLIC = 'public' as const;
 export const ROUTE_PERMISSIONS: Readonly<Record<string, Permission | typeof PUBLIC>> = {
   'GET /health/live': PUBLIC,
   'GET /health/ready': PUBLIC,
+  // How the console signs in; the local sign-in exists only in the embedded default (development key).
+  'GET /auth/sign-in-options': PUBLIC,
+  'POST /auth/local-sign-in': PUBLIC,
   'POST /courses': 'course:start',
   'POST /courses/:courseId/commands': 'course:command',
   'GET /courses/:courseId': 'course:read',

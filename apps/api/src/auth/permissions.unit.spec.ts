@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,11 +9,22 @@ import { createApp } from '../create-app';
 import { PERMISSIONS, PUBLIC, ROUTE_PERMISSIONS } from './permissions';
 import { listRoutes, undeclaredRoutes } from './route-inventory';
 
-/** The real application, built without listening and without servers (both connect lazily). */
-const buildApp = async (): Promise<INestApplication> => {
+/**
+ * The real application, built without listening and without servers (both connect lazily). With
+ * `localSignIn`, as the embedded default runs it: with the development key, so every route exists.
+ */
+const buildApp = async (localSignIn = true): Promise<INestApplication> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'routes-'));
-  fs.writeFileSync(path.join(dir, 'jwt-public.pem'), '');
-  const config = loadConfig({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', DATA_DIR: dir, TEMPORAL_ADDRESS: '127.0.0.1:1', LOG_LEVEL: 'error' });
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  fs.writeFileSync(path.join(dir, 'jwt-public.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+  fs.writeFileSync(path.join(dir, 'jwt-private.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const config = loadConfig({
+    DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+    DATA_DIR: dir,
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+    LOG_LEVEL: 'error',
+    ...(localSignIn ? { AUTH_LOCAL_SIGN_IN_KEY_FILE: path.join(dir, 'jwt-private.pem') } : {}),
+  });
   return createApp(config);
 };
 
@@ -36,8 +48,21 @@ describe('permission table', () => {
     expect(Object.keys(ROUTE_PERMISSIONS).sort()).toEqual([...new Set(listRoutes(app))].sort());
   });
 
-  it('only health probes and signed inbound webhooks need no token, and every permission is granted to some role', () => {
-    expect(Object.entries(ROUTE_PERMISSIONS).filter(([, p]) => p === PUBLIC).map(([r]) => r)).toEqual(['GET /health/live', 'GET /health/ready', 'POST /webhooks/:sourceId']);
+  it('has no local sign-in route without the development key (an identity provider signs people in)', async () => {
+    const withProvider = await buildApp(false);
+    expect(listRoutes(withProvider)).not.toContain('POST /auth/local-sign-in');
+    expect(listRoutes(withProvider)).toContain('GET /auth/sign-in-options');
+    await withProvider.close();
+  });
+
+  it('only health probes, sign-in and signed inbound webhooks need no token, and every permission is granted to some role', () => {
+    expect(Object.entries(ROUTE_PERMISSIONS).filter(([, p]) => p === PUBLIC).map(([r]) => r)).toEqual([
+      'GET /health/live',
+      'GET /health/ready',
+      'GET /auth/sign-in-options',
+      'POST /auth/local-sign-in',
+      'POST /webhooks/:sourceId',
+    ]);
     for (const roles of Object.values(PERMISSIONS)) expect(roles.length).toBeGreaterThan(0);
   });
 
