@@ -253,6 +253,13 @@ describe('the web console', () => {
     await expect(view.locator('.row-alert').textContent()).resolves.toContain('systolic above 160');
     expect(await view.locator('svg.chart polyline').count()).toBe(3);
     await checkPage(page, '08-dosing-visit');
+
+    // A serious adverse event places a safety hold at once; the course page says so before anything else.
+    await command('therapist', 'ReportAdverseEvent', { description: 'Chest pain', onsetAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), sessionKey: 'dosing-1', seriousSuspected: true });
+    await page.reload();
+    await expect(page.getByTestId('safety-hold').textContent()).resolves.toContain('Safety hold');
+    await expect(page.getByTestId('course-status').textContent()).resolves.toBe('On safety hold');
+    await checkPage(page, '09-safety-hold');
     await therapist.context.close();
   });
 
@@ -262,20 +269,20 @@ describe('the web console', () => {
     await page.goto(`/console/audit/events?courseId=${encodeURIComponent(courseId)}&eventType=EligibilityDetermined`);
     const row = page.locator('table tbody tr').filter({ hasText: 'EligibilityDetermined' }).first();
     await row.waitFor();
-    await checkPage(page, '09-audit-search');
+    await checkPage(page, '10-audit-search');
     await row.getByRole('link').first().click();
     const manifestation = page.getByTestId('signature-manifestation');
     await expect(manifestation.textContent()).resolves.toContain('Pat Physician');
     await expect(manifestation.textContent()).resolves.toContain('approval');
-    await checkPage(page, '10-audit-entry');
+    await checkPage(page, '11-audit-entry');
     await page.goto('/console/audit/verify');
     await page.getByRole('button', { name: /Verify/ }).first().click();
     await expect(page.getByTestId('verify-result').textContent()).resolves.toMatch(/Verified/);
-    await checkPage(page, '11-audit-verify');
+    await checkPage(page, '12-audit-verify');
     for (const [route, name] of [
-      ['/console/audit/export', '12-audit-export'],
-      ['/console/audit/access-log', '13-audit-access-log'],
-      ['/console/audit/denials', '14-audit-denials'],
+      ['/console/audit/export', '13-audit-export'],
+      ['/console/audit/access-log', '14-audit-access-log'],
+      ['/console/audit/denials', '15-audit-denials'],
     ] as const) {
       await page.goto(route);
       await page.locator('h1').waitFor();
@@ -290,10 +297,10 @@ describe('the web console', () => {
     await signIn(page, ADMIN);
     await page.goto('/console/admin/integrations');
     await page.locator('h1').waitFor();
-    await checkPage(page, '15-admin-integrations');
+    await checkPage(page, '16-admin-integrations');
     await page.getByRole('link', { name: /console-hooks/ }).first().click();
     await page.getByTestId('delivery-row').first().waitFor();
-    await checkPage(page, '16-admin-subscription');
+    await checkPage(page, '17-admin-subscription');
     await context.close();
   });
 });

@@ -1,5 +1,5 @@
 import type { OutcomeField, ProtocolVersion, Step } from '../api/types';
-import { labelOf, typeOf, type JsonSchema } from './command-schemas';
+import { labelOf, typeOf, type JsonSchema } from './json-schema';
 
 /*
  * Turns a command's JSON Schema (with the step it is for and the protocol's instruments) into the fields
