@@ -297,7 +297,15 @@ describe('the web console', () => {
     await signIn(page, ADMIN);
     await page.goto('/console/admin/integrations');
     await page.locator('h1').waitFor();
+    // A new inbound source: its secret is shown once, and the list of sources never shows it again.
+    await page.getByLabel('Name', { exact: true }).fill('Console e-Consent');
+    await page.getByRole('button', { name: 'Register source' }).click();
+    const secret = await page.getByTestId('secret-value').inputValue();
+    expect(secret).toMatch(/^whsec_/);
     await checkPage(page, '16-admin-integrations');
+    await page.getByRole('button', { name: 'I have stored it, hide it' }).click();
+    await page.getByTestId('source-row').filter({ hasText: 'Console e-Consent' }).waitFor();
+    expect(await page.content()).not.toContain(secret);
     await page.getByRole('link', { name: /console-hooks/ }).first().click();
     await page.getByTestId('delivery-row').first().waitFor();
     await checkPage(page, '17-admin-subscription');

@@ -4,7 +4,10 @@
  * `npm run test:fuzz`: schema-driven fuzzing of the API from its own /openapi.json (schemathesis, in a
  * virtualenv under ~/.cache), against a stack this script starts on loopback (PostgreSQL, the Temporal dev
  * server, the worker and the API, via `npm start`'s script with a throwaway data folder). One run per
- * role (coordinator, physician, auditor, admin), bounded by FUZZ_EXAMPLES per operation (default 25).
+ * role (coordinator, physician, auditor, admin), bounded by FUZZ_EXAMPLES per operation (default 25) and
+ * FUZZ_SECONDS per role (default 120). All four phases run: the documented examples, coverage, random
+ * fuzzing, and stateful sequences that follow the OpenAPI links (a started course's id into its other
+ * operations, a command's Command-Id into its status), so commands reach real courses.
  *
  * It counts every response from the HAR reports (schemathesis's summary deduplicates) and fails on any
  * status >= 500. It also accounts for the data: the staff events PostgreSQL holds afterwards must be
@@ -22,6 +25,7 @@ const log = makeLog('fuzz');
 const SCHEMATHESIS = '4.32.5';
 const ROLES = ['coordinator', 'physician', 'auditor', 'admin'];
 const EXAMPLES = Number(process.env.FUZZ_EXAMPLES || 25);
+const SECONDS = Number(process.env.FUZZ_SECONDS || 120);
 
 const venvDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'mdma-care-backbone', `schemathesis-${SCHEMATHESIS}`);
 const st = path.join(venvDir, 'bin', 'schemathesis');
@@ -71,22 +75,30 @@ const readReports = (dir) => {
   const statuses = new Map();
   const serverErrors = [];
   let listedEvents = 0;
+  // Courses this run started (201), and the requests that then reached one of them (followed links).
+  const started = new Set();
+  let onRealCourses = 0;
+  let acceptedCommands = 0;
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
     for (const entry of JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')).log.entries) {
       const status = entry.response.status;
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (status >= 500) serverErrors.push(`${entry.request.method} ${entry.request.url} -> ${status}`);
+      const course = /\/courses\/([^/?]+)/.exec(new URL(entry.request.url).pathname)?.[1];
+      if (course && started.has(decodeURIComponent(course))) onRealCourses += 1;
       if (status >= 200 && status < 300 && entry.request.method === 'POST') {
         try {
           const body = JSON.parse(entry.response.content?.text ?? 'null');
           if (Array.isArray(body?.events)) listedEvents += body.events.length;
+          if (status === 201 && typeof body?.courseId === 'string') started.add(body.courseId);
+          if (course && status === 200) acceptedCommands += 1;
         } catch {
           /* not JSON: lists no events */
         }
       }
     }
   }
-  return { statuses, serverErrors, listedEvents };
+  return { statuses, serverErrors, listedEvents, startedCourses: started.size, onRealCourses, acceptedCommands };
 };
 
 const main = async () => {
@@ -122,10 +134,10 @@ const main = async () => {
         env,
         encoding: 'utf8',
       }).stdout.trim().split('\n').pop();
-      log(`fuzzing as ${role} (${EXAMPLES} examples per operation)`);
+      log(`fuzzing as ${role} (${EXAMPLES} examples per operation, at most ${SECONDS} s)`);
       const result = spawnSync(
         st,
-        ['run', `${url}/openapi.json`, '-H', `Authorization: Bearer ${token}`, '-c', 'not_a_server_error', '--max-examples', String(EXAMPLES), '--report', 'har', '--report-dir', path.join(reports, role)],
+        ['run', `${url}/openapi.json`, '-H', `Authorization: Bearer ${token}`, '-c', 'not_a_server_error', '--max-examples', String(EXAMPLES), '--max-time', String(SECONDS), '--phases', 'examples,coverage,fuzzing,stateful', '--report', 'har', '--report-dir', path.join(reports, role)],
         { stdio: ['ignore', 'ignore', 'inherit'], timeout: 900_000 },
       );
       // Exit 1 is "found failures", counted from the HAR below; anything else is a broken run.
@@ -136,8 +148,14 @@ const main = async () => {
     const all = new Map();
     const errors = [];
     let listed = 0;
+    let courses = 0;
+    let linked = 0;
+    let accepted = 0;
     for (const role of ROLES) {
-      const { statuses, serverErrors, listedEvents } = readReports(path.join(reports, role));
+      const { statuses, serverErrors, listedEvents, startedCourses, onRealCourses, acceptedCommands } = readReports(path.join(reports, role));
+      courses += startedCourses;
+      linked += onRealCourses;
+      accepted += acceptedCommands;
       const n = [...statuses.values()].reduce((a, b) => a + b, 0);
       total += n;
       listed += listedEvents;
@@ -147,6 +165,7 @@ const main = async () => {
     }
     const added = after - before;
     log(`total        ${String(total).padStart(6)} requests, ${errors.length} answered >= 500; staff events added ${added}, listed in 2xx answers ${listed}`);
+    log(`stateful     ${courses} courses started, ${linked} requests on them (links followed), ${accepted} commands accepted on them`);
     for (const e of errors.slice(0, 20)) log(`  5xx: ${e}`);
     if (errors.length > 0) failed = true;
     if (added !== listed) {

@@ -103,3 +103,29 @@ describe('the other request bodies and query strings in the OpenAPI document (zo
     expect(names).toEqual(expect.arrayContaining(['courseId', 'patientRef', 'from', 'to', 'cursor', 'limit']));
   });
 });
+
+describe('links between the course operations', () => {
+  let app: INestApplication;
+  let doc: any;
+  beforeAll(async () => {
+    const served = await serve();
+    app = served.app;
+    doc = await (await fetch(`${served.url.replace('[::1]', '127.0.0.1')}/openapi.json`)).json();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('lead from a started course to its other operations, by operation ids that exist', () => {
+    const operationIds = new Set(Object.values(doc.paths).flatMap((item: any) => Object.values(item).map((op: any) => op.operationId)));
+    const links = doc.paths['/courses'].post.responses['201'].links;
+    expect(Object.keys(links).sort()).toEqual(['GetCourse', 'GetCourseEvents', 'SubmitCommand']);
+    for (const l of Object.values(links) as { operationId: string; parameters: Record<string, string> }[]) {
+      expect(operationIds.has(l.operationId)).toBe(true);
+      expect(l.parameters).toEqual({ courseId: '$response.body#/courseId' });
+    }
+    const fromCommand = doc.paths['/courses/{courseId}/commands'].post.responses['200'].links;
+    expect(fromCommand.GetCommandStatus.parameters).toEqual({ courseId: '$request.path.courseId', commandId: '$response.header.Command-Id' });
+    expect(operationIds.has(fromCommand.GetCommandStatus.operationId)).toBe(true);
+  });
+});

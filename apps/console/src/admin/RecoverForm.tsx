@@ -44,7 +44,7 @@ export const RecoverForm = ({ subscription: s }: { subscription: Subscription })
             : `${recover.data.requeued} ${recover.data.requeued === 1 ? 'delivery was' : 'deliveries were'} queued again (created since ${formatTime(recover.data.since)}).`}
         </Notice>
       ) : null}
-      <ErrorNotice error={recover.error} title="Nothing was recovered." />
+      <ErrorNotice error={recover.error} refusedTitle="Nothing was recovered." />
       <form onSubmit={submit} noValidate>
         <div className="field">
           <label htmlFor="recover-since">Since</label>

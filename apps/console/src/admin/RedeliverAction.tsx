@@ -28,7 +28,7 @@ export const RedeliverAction = ({ delivery, subscriptionDisabled = false }: Prop
         onConfirm={() => redeliver.mutate({ path: API.redeliver(delivery.deliveryId) })}
       />
       {redeliver.data ? <Notice kind="success">Queued again: the delivery is {redeliver.data.status}.</Notice> : null}
-      <ErrorNotice error={redeliver.error} title="Not sent again." />
+      <ErrorNotice error={redeliver.error} refusedTitle="Not sent again." />
     </>
   );
 };

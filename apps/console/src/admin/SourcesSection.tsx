@@ -34,7 +34,7 @@ const SourceList = () => {
   return (
     <>
       <h3>Registered sources</h3>
-      <ErrorNotice error={rotate.error} title="The secret was not replaced." />
+      <ErrorNotice error={rotate.error} refusedTitle="The secret was not replaced." />
       {rotate.data ? (
         <SecretOnce owner={`the source "${rotatedName ?? rotate.data.sourceId}"`} secret={rotate.data.secret} previousValidUntil={rotate.data.previousSecretValidUntil} onDone={rotate.reset} />
       ) : null}
@@ -113,7 +113,7 @@ const CreateSourceForm = () => {
           <SecretOnce owner={`the source "${create.data.name}"`} secret={create.data.secret} onDone={create.reset} />
         </>
       ) : null}
-      <ErrorNotice error={create.error} title="The source was not registered." />
+      <ErrorNotice error={create.error} refusedTitle="The source was not registered." />
       <form onSubmit={submit}>
         <div className="field">
           <label htmlFor="source-name">Name</label>

@@ -14,7 +14,7 @@ export const EnableSection = ({ subscription: s }: { subscription: Subscription 
     <section aria-labelledby="enable-heading">
       <h2 id="enable-heading">{s.enabled ? 'Disable deliveries' : 'Enable deliveries'}</h2>
       {update.data ? <Notice kind="success">{update.data.enabled ? 'Deliveries are enabled.' : 'Deliveries are disabled.'}</Notice> : null}
-      <ErrorNotice error={update.error} title="Not changed." />
+      <ErrorNotice error={update.error} refusedTitle="Not changed." />
       {s.enabled ? (
         <>
           <p>
@@ -55,7 +55,7 @@ export const RotateSubscriptionSecret = ({ subscriptionId }: { subscriptionId: s
         The receiver checks each webhook's signature with this secret. A new secret replaces it; for 24 hours every delivery is signed with both, so the receiver keeps
         accepting them while you give it the new one.
       </p>
-      <ErrorNotice error={rotate.error} title="The secret was not replaced." />
+      <ErrorNotice error={rotate.error} refusedTitle="The secret was not replaced." />
       {rotate.data ? (
         <SecretOnce owner="this subscription" secret={rotate.data.secret} previousValidUntil={rotate.data.previousSecretValidUntil} onDone={rotate.reset} />
       ) : (

@@ -35,7 +35,7 @@ export const SubscriptionEditForm = ({ subscription }: { subscription: Subscript
       <p>A new URL applies from the next attempt on, retries already scheduled included. New event types apply to events from now on; deliveries already queued are still sent.</p>
       {update.isSuccess ? <Notice kind="success">Saved.</Notice> : null}
       {nothingChanged ? <Notice>Nothing to save: no field was changed.</Notice> : null}
-      <ErrorNotice error={update.error} title="Not saved." />
+      <ErrorNotice error={update.error} refusedTitle="Not saved." />
       <form onSubmit={submit}>
         <div className="field">
           <label htmlFor="edit-url">Endpoint URL</label>

@@ -120,7 +120,7 @@ const CreateSubscriptionForm = () => {
           <SecretOnce owner={`the subscription to ${create.data.url}`} secret={create.data.secret} onDone={create.reset} />
         </>
       ) : null}
-      <ErrorNotice error={create.error} title="The endpoint was not subscribed." />
+      <ErrorNotice error={create.error} refusedTitle="The endpoint was not subscribed." />
       <form onSubmit={submit}>
         <div className="field">
           <label htmlFor="subscription-url">Endpoint URL</label>

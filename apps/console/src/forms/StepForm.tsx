@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { ApiProblem, isRefusal, newIdempotencyKey } from '../api/http';
+import { ApiProblem, newIdempotencyKey } from '../api/http';
 import type { CommandAnswer, ProtocolVersion, Step } from '../api/types';
 import { localIdentity, useSession } from '../auth/session';
 import { ErrorNotice, Notice } from '../ui/feedback';
@@ -193,7 +193,7 @@ export const StepForm = ({ courseId, step, schema, protocol, onDone }: { courseI
         ) : null}
         {error ? (
           <div data-testid="step-refusal">
-            <ErrorNotice error={error} title={isRefusal(error) ? 'Not recorded:' : undefined} />
+            <ErrorNotice error={error} refusedTitle="Not recorded:" />
           </div>
         ) : null}
         {pending ? <Notice kind="warning">{pending}</Notice> : null}

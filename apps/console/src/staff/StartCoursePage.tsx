@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { isRefusal, newIdempotencyKey } from '../api/http';
+import { newIdempotencyKey } from '../api/http';
 import { useSession } from '../auth/session';
 import { ErrorNotice, Loading, PageTitle } from '../ui/feedback';
 import { useProtocols } from './protocol-hooks';
@@ -78,7 +78,7 @@ export const StartCoursePage = () => {
             </select>
           </div>
           <p className="muted">Site: {identity?.siteId}. The course starts now.</p>
-          <ErrorNotice error={error} title={isRefusal(error) ? 'The course was not started:' : undefined} />
+          <ErrorNotice error={error} refusedTitle="The course was not started:" />
           <button type="submit" disabled={busy}>
             {busy ? 'Starting…' : 'Start the course'}
           </button>

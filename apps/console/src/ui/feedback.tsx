@@ -1,10 +1,15 @@
 import { useEffect, useRef, type ReactNode } from 'react';
-import { ApiProblem } from '../api/http';
+import { ApiProblem, isRefusal } from '../api/http';
 
-/** An API refusal or failure in the API's own words, with the fields it names and the request id to quote. */
-export const ErrorNotice = ({ error, title }: { error: unknown; title?: string }) => {
+/**
+ * An API refusal or failure in the API's own words, with the fields it names and the request id to quote.
+ * `refusedTitle` (e.g. "Not recorded:") is shown only for a refusal (4xx): after a 5xx or a lost answer
+ * the request may have taken effect, and the notice must not claim otherwise.
+ */
+export const ErrorNotice = ({ error, title, refusedTitle }: { error: unknown; title?: string; refusedTitle?: string }) => {
   if (!error) return null;
   const problem = error instanceof ApiProblem ? error : null;
+  if (refusedTitle) title = isRefusal(error) ? refusedTitle : 'The outcome is not known yet: check before trying again.';
   return (
     <div className="notice notice-error" role="alert">
       {title ? <strong>{title} </strong> : null}

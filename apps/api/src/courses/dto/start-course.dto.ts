@@ -15,6 +15,8 @@ export const StartCourseBody = z.strictObject({
     .optional()
     .meta({ description: 'When the course of care began (UTC), if earlier than now, e.g. a paper consent visit this morning. Default: now.', format: 'date-time', examples: ['2026-01-05T08:00:00Z'] }),
   lateEntryReason: z.string().optional().meta({ description: "Why the start is entered more than the protocol's lateEntryAfterMinutes after performedAt.", maxLength: 500 }),
-});
+})
+  // A whole body as a client sends it today (a start "now"; the field examples alone would make one that began in January).
+  .meta({ examples: [{ patientRef: 'P-2026-0042', siteId: 'site-a', protocolId: 'mdma-at-ptsd' }] });
 
 export class StartCourseDto extends createZodDto(StartCourseBody) {}
