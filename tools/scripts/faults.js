@@ -375,7 +375,7 @@ const runFault = async (fault, ctx, tokens) => {
   const clients = Array.from(
     { length: CLIENTS },
     (_, i) =>
-      new LoadClient({ id: `c${i + 1}`, baseUrl: stack.apiUrl, token: () => tokens[`c${i + 1}`], phase: fault.name, ops, courses, isReady: () => isReadyNow(stack.apiUrl) }),
+      new LoadClient({ id: `c${i + 1}`, baseUrl: stack.apiUrl, token: () => tokens[`c${i + 1}`], phase: fault.name.replace(/[^a-z0-9]/g, '-'), ops, courses, isReady: () => isReadyNow(stack.apiUrl) }),
   );
   const load = Promise.all(clients.map((c) => c.run(t0 + LOAD_MS)));
   let injected;
@@ -407,7 +407,7 @@ const runFault = async (fault, ctx, tokens) => {
   const queue = [...courses];
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, i) => {
-      const client = new LoadClient({ id: `next${i}`, baseUrl: stack.apiUrl, token: () => tokens.c1, phase: fault.name, ops: [], courses: [], isReady: () => isReadyNow(stack.apiUrl) });
+      const client = new LoadClient({ id: `next${i}`, baseUrl: stack.apiUrl, token: () => tokens.c1, phase: fault.name.replace(/[^a-z0-9]/g, '-'), ops: [], courses: [], isReady: () => isReadyNow(stack.apiUrl) });
       for (let course; (course = queue.shift()); ) {
         // Each course is continued by the client that walked it (keys are per user, the step per course).
         client.token = () => tokens[course.client];
@@ -504,7 +504,12 @@ const runFault = async (fault, ctx, tokens) => {
     timers,
     verify: verifyOk ? 'clean' : 'FAIL',
     next: `${nextOk}/${courses.length}`,
-    note: injected.note ?? '',
+    note: [
+      injected.note,
+      `unkeyed resolved: ${loadOps.filter((o) => o.resolvedBy === 'status').length} by Command-Id, ${loadOps.filter((o) => o.resolvedBy === 'correlation').length} by X-Request-Id; ${ops.filter((o) => o.resent).length} re-sent after not_recorded/not found`,
+      ops.some((o) => o.notFoundAfter5xx) ? `${ops.filter((o) => o.notFoundAfter5xx).length} unkeyed command(s) answered 5xx whose status URL then said 404 COMMAND_NOT_FOUND (re-sent with the same key)` : '']
+      .filter(Boolean)
+      .join('; '),
     failures,
   };
   say(`${fault.name}: ${failures.length ? `FAILED (${failures.length})` : 'ok'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);

@@ -12,6 +12,16 @@ import { SignatureDialog } from './SignatureDialog';
 type Draft = { values: FormValues; when: 'now' | 'earlier'; at: string; lateReason: string; signing: boolean };
 const draftKey = (courseId: string, step: Step) => `care.draft.${courseId}.${stepKeyOf(step)}`;
 
+/** The step whose values were kept for a sign-in at the identity provider, if any: its form opens on return. */
+export const keptDraftStep = (courseId: string): string | null => {
+  const prefix = `care.draft.${courseId}.`;
+  for (let i = 0; i < sessionStorage.length; i++) {
+    const key = sessionStorage.key(i);
+    if (key?.startsWith(prefix)) return key.slice(prefix.length);
+  }
+  return null;
+};
+
 const readDraft = (key: string): Draft | null => {
   try {
     const raw = sessionStorage.getItem(key);

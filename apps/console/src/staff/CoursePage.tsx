@@ -8,7 +8,7 @@ import { ROLE_LABELS, STAFF_ROLES } from '../app/navigation';
 import { useCommandSchemas } from '../forms/command-schemas';
 import { stepKeyOf } from '../forms/fields';
 import { MEANING_TEXT } from '../forms/SignatureDialog';
-import { StepForm } from '../forms/StepForm';
+import { keptDraftStep, StepForm } from '../forms/StepForm';
 import { ErrorNotice, Loading, Notice, PageTitle } from '../ui/feedback';
 import { formatTime, relativeTo } from '../ui/time';
 import { DosingSessionView } from './DosingSessionView';
@@ -33,7 +33,8 @@ export const CoursePage = () => {
   const events = useApiGet<{ events: RecordedEvent[] }>(`${path}/events`, { refetchInterval: 15_000 });
   const protocol = useProtocolVersion(course.data?.protocol);
   const schemas = useCommandSchemas();
-  const [openStep, setOpenStep] = useState<string | null>(null);
+  // Back from signing in again at the identity provider: the form of the kept values is open again.
+  const [openStep, setOpenStep] = useState<string | null>(() => keptDraftStep(courseId));
   const [message, setMessage] = useState<string | null>(null);
 
   const refresh = async (text: string) => {

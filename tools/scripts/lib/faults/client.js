@@ -160,7 +160,11 @@ class LoadClient {
       op.attempts.push(`status:${res.status}:${res.body?.status ?? ''}`);
       if (res.status === 200 && res.body?.status === 'recorded') return { status: 200, body: { events: res.body.events } };
       if (res.status === 200 && res.body?.status === 'refused') return { status: res.body.error?.statusCode ?? 422, body: res.body.error };
-      if (res.status === 200 && res.body?.status === 'not_recorded') {
+      // 404 COMMAND_NOT_FOUND after the command's own 5xx: the API failed before it kept a receipt (e.g.
+      // PostgreSQL down), so nothing reached Temporal; the same key attaches to the command if it did.
+      const noReceipt = res.status === 404 && res.body?.code === 'COMMAND_NOT_FOUND';
+      if (noReceipt) op.notFoundAfter5xx = true;
+      if ((res.status === 200 && res.body?.status === 'not_recorded') || noReceipt) {
         op.resent = true;
         return this.sendKeyed(op, `/courses/${courseId}/commands`, command, commandId, deadline);
       }
@@ -198,7 +202,11 @@ class LoadClient {
   async run(stopAt) {
     while (Date.now() < stopAt) {
       const course = await this.startCourse();
-      if (!course) continue;
+      if (!course) {
+        // A refused start would refuse again: stop this client rather than spin (the checks report it).
+        if (this.ops[this.ops.length - 1]?.outcome === 'refused') return;
+        continue;
+      }
       for (let step = 0; step < LOAD_STEPS && Date.now() < stopAt; step++) {
         const op = await this.command(course, step, step % 2 === 1);
         if (op.outcome !== 'recorded') break;
