@@ -74,6 +74,10 @@ describe('route x role x site matrix', () => {
     'POST /codec/decode': () => ({ status: 200 }),
     'GET /health/live': () => ({ status: 200 }),
     'GET /health/ready': () => ({ status: 200 }),
+    // This stack verifies tokens with a key it was given and has no identity provider for the console.
+    'GET /auth/sign-in-options': () => ({ status: 200, check: (b) => expect(b.mode).toBe('none') }),
+    // Absent without the development key's private half: no token is issued to anyone.
+    'POST /auth/local-sign-in': () => ({ status: 404, check: (b) => expect(b.token).toBeUndefined() }),
   };
 
   const request = (route: string): { method: string; path: string; body?: unknown } => {
@@ -92,6 +96,7 @@ describe('route x role x site matrix', () => {
       'POST /courses': { patientRef: `P-MATRIX-${randomUUID().slice(0, 8)}`, siteId: OWN, protocolId: 'mdma-at-ptsd' },
       'POST /courses/:courseId/commands': { type: 'RecordInformedConsent', data: { consentFormVersion: 'v3', consentedAt: new Date().toISOString() }, expectedVersion: 99 },
       'POST /integrations/sources': { name: 'Matrix source', siteId: OWN },
+      'POST /auth/local-sign-in': { name: 'Matrix person', role: 'admin', site: OWN },
       'POST /integrations/subscriptions': { url: 'https://hooks.example.org/matrix', siteId: OWN, eventTypes: ['course.started'] },
       'PATCH /integrations/subscriptions/:subscriptionId': { description: 'matrix' },
       'POST /integrations/subscriptions/:subscriptionId/recover': { since: '2026-01-01T00:00:00Z' },

@@ -26,6 +26,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { setInterval } = require('node:timers');
 const { log: makeLog } = require('./lib/log');
 const { ROOT, ensureDependencies, build } = require('./lib/setup');
 const { freePort, sleep } = require('./lib/ports');
@@ -337,11 +338,15 @@ const FAULTS = [
     readinessExpected: true, // no answer at all counts: the API itself is the outage
     async inject(ctx, t0) {
       await at(t0, 8000);
+      // Mid-request: kill it while an unkeyed command (the hard case: no key to retry with) is in flight.
+      await waitUntil('an unkeyed command in flight', () => ctx.probe.unkeyedInFlight > 0, 10000, 5).catch(() => undefined);
+      const midRequest = ctx.probe.unkeyedInFlight;
       const outageStart = Date.now();
       await ctx.killOnPurpose('api');
       ctx.launch('api');
       const restoredAt = Date.now();
-      return { outages: [[outageStart, restoredAt]], restoredAt, acceptUnreachable: true, note: 'recovery includes the API boot' };
+      if (!midRequest) throw new Error('no unkeyed command was in flight to kill the API under');
+      return { outages: [[outageStart, restoredAt]], restoredAt, acceptUnreachable: true, note: `killed with ${midRequest} unkeyed command(s) in flight; recovery includes the API boot` };
     },
   },
   {
@@ -372,10 +377,11 @@ const runFault = async (fault, ctx, tokens) => {
   const poller = readinessPoller(stack.apiUrl);
   const ops = [];
   const courses = [];
+  ctx.probe = { unkeyedInFlight: 0 };
   const clients = Array.from(
     { length: CLIENTS },
     (_, i) =>
-      new LoadClient({ id: `c${i + 1}`, baseUrl: stack.apiUrl, token: () => tokens[`c${i + 1}`], phase: fault.name.replace(/[^a-z0-9]/g, '-'), ops, courses, isReady: () => isReadyNow(stack.apiUrl) }),
+      new LoadClient({ id: `c${i + 1}`, baseUrl: stack.apiUrl, token: () => tokens[`c${i + 1}`], phase: fault.name.replace(/[^a-z0-9]/g, '-'), ops, courses, probe: ctx.probe, isReady: () => isReadyNow(stack.apiUrl) }),
   );
   const load = Promise.all(clients.map((c) => c.run(t0 + LOAD_MS)));
   let injected;

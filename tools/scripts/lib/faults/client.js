@@ -41,7 +41,7 @@ const request = async (baseUrl, method, path, { token, body, headers = {}, timeo
       method,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       body: body !== undefined ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: globalThis.AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
     let json = null;
@@ -135,7 +135,10 @@ class LoadClient {
     }
     const requestId = `u-${opId}`;
     op.requestId = requestId;
-    const res = await request(this.baseUrl, 'POST', path, { token: this.token(), body: command, headers: { 'x-request-id': requestId } });
+    if (this.probe) this.probe.unkeyedInFlight += 1;
+    const res = await request(this.baseUrl, 'POST', path, { token: this.token(), body: command, headers: { 'x-request-id': requestId } }).finally(() => {
+      if (this.probe) this.probe.unkeyedInFlight -= 1;
+    });
     this.count(res);
     op.attempts.push(res.status);
     if (!isRetryable(res.status) && res.status !== 0) {
