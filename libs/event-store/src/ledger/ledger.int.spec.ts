@@ -162,6 +162,69 @@ describe('signed ledger: tamper evidence', () => {
     expect((await verify()).firstMismatch).toMatchObject({ source: 'checkpoint', position: cp!.size, reason: 'root mismatch' });
   });
 
+  /** A row's hash as the store computes it, with some fields replaced. */
+  const rehash = (r: any, changes: { streamVersion?: number; data?: unknown; prevHash?: string; eventId?: string }) =>
+    eventHash({
+      streamId: r.stream_id, streamVersion: changes.streamVersion ?? Number(r.stream_version), eventId: changes.eventId ?? r.event_id, eventType: r.event_type,
+      schemaVersion: r.schema_version, data: changes.data ?? r.data, metadata: r.metadata, prevHash: changes.prevHash ?? r.prev_hash,
+    });
+
+  it('finds a deleted row at its position when the attacker relinked and renumbered the chain around it', async () => {
+    const rows = (await owner.query(`SELECT * FROM es.events WHERE stream_id = 'course-2' ORDER BY stream_version`)) as any[];
+    const [first, middle, last] = rows;
+    const relinked = rehash(last, { streamVersion: 2, prevHash: first.hash });
+    await superuserSql(`DELETE FROM es.events WHERE global_position = $1`, [middle.global_position]);
+    await superuserSql(`UPDATE es.events SET stream_version = 2, prev_hash = $2, hash = $3 WHERE global_position = $1`, [last.global_position, first.hash, relinked]);
+    await superuserSql(`UPDATE es.streams SET version = 2, last_hash = $1 WHERE stream_id = 'course-2'`, [relinked]);
+    expect((await verify()).firstMismatch).toMatchObject({ source: 'event', position: String(middle.global_position), reason: 'entry missing' });
+  });
+
+  it('finds a row inserted into the signed range with a correct chain link (backdated transaction id) as not in the ledger', async () => {
+    const [last] = (await owner.query(`SELECT * FROM es.events WHERE stream_id = 'course-3' ORDER BY stream_version DESC LIMIT 1`)) as any[];
+    const eventId = randomUUID();
+    const hash = rehash(last, { streamVersion: 4, prevHash: last.hash, eventId, data: { n: 4 } });
+    await superuserSql(
+      `INSERT INTO es.events (global_position, transaction_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata,
+                              recorded_at, prev_hash, hash, hash_alg)
+       OVERRIDING SYSTEM VALUE
+       SELECT 100001, (SELECT transaction_id FROM es.events WHERE global_position = $5), stream_id, 4, $2, event_type, schema_version, '{"n": 4}', metadata,
+              recorded_at, $3, $4, hash_alg
+         FROM es.events WHERE global_position = $1`,
+      // Backdated to the transaction of the first event: inside the signed range, where every event has a leaf.
+      [last.global_position, eventId, last.hash, hash, positions[0]],
+    );
+    await superuserSql(`UPDATE es.streams SET version = 4, last_hash = $1 WHERE stream_id = 'course-3'`, [hash]);
+    expect((await verify()).firstMismatch).toMatchObject({ source: 'event', position: '100001', reason: 'not in ledger' });
+  });
+
+  it('finds the newest checkpoint deleted: the leaves it signed are left without a checkpoint', async () => {
+    const sizes = ((await owner.query(`SELECT tree_size::int AS size FROM audit.checkpoints ORDER BY tree_size`)) as { size: number }[]).map((c) => c.size);
+    expect(sizes.length).toBeGreaterThan(1);
+    await superuserSql(`DELETE FROM audit.checkpoints WHERE tree_size = $1`, [sizes[sizes.length - 1]]);
+    expect((await verify()).firstMismatch).toMatchObject({ source: 'checkpoint', reason: 'leaves without checkpoint', leafIndex: sizes[sizes.length - 2] });
+  });
+
+  it('cannot tell, from the database alone, a newest checkpoint deleted with its leaves and rows: that needs a checkpoint witnessed outside (README)', async () => {
+    // The documented limit: a superuser who cuts the tail of every table consistently leaves a shorter,
+    // self-consistent log. Only a copy of a later signed checkpoint kept elsewhere shows what is missing.
+    const [newest] = (await owner.query(`SELECT tree_size::int AS size FROM audit.checkpoints ORDER BY tree_size DESC LIMIT 1`)) as { size: number }[];
+    const [previous] = (await owner.query(`SELECT tree_size::int AS size FROM audit.checkpoints WHERE tree_size < $1 ORDER BY tree_size DESC LIMIT 1`, [newest!.size])) as { size: number }[];
+    const cut = (await owner.query(`SELECT source, source_position::text AS p FROM audit.ledger_leaves WHERE leaf_index >= $1`, [previous!.size])) as { source: string; p: string }[];
+    await superuserSql(`DELETE FROM audit.checkpoints WHERE tree_size = $1`, [newest!.size]);
+    await superuserSql(`DELETE FROM audit.ledger_leaves WHERE leaf_index >= $1`, [previous!.size]);
+    for (const c of cut) {
+      if (c.source === 'event') await superuserSql(`DELETE FROM es.events WHERE global_position = $1`, [c.p]);
+      else await superuserSql(`DELETE FROM audit.access_log WHERE access_id = $1`, [c.p]);
+    }
+    // Stream heads rewound too, so nothing in the database points past the cut.
+    await superuserSql(`UPDATE es.streams s SET version = e.v, last_hash = e.h FROM (
+        SELECT DISTINCT ON (stream_id) stream_id, stream_version AS v, hash AS h FROM es.events ORDER BY stream_id, stream_version DESC) e
+      WHERE s.stream_id = e.stream_id`);
+    const result = await verify();
+    expect(result.ok).toBe(true);
+    expect(result.treeSize).toBe(previous!.size);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE on the access log and the ledger', async () => {
     for (const table of ['audit.access_log', 'audit.ledger_leaves', 'audit.checkpoints']) {
       await expect(owner.query(`UPDATE ${table} SET created_at = now()`.replace('created_at', table.endsWith('log') ? 'outcome' : table.endsWith('leaves') ? 'leaf_hash' : 'key_id').replace('now()', `'x'`))).rejects.toThrow(/append-only/);
