@@ -475,6 +475,8 @@ const runFault = async (fault, ctx, tokens) => {
   // The record.
   const record = await checkRecord(query, ops, courses);
   failures.push(...record.failures);
+  const statusNotFound = ops.filter((o) => o.statusNotFound).length;
+  if (statusNotFound > 0) failures.push(`${statusNotFound} Command-Id(s) the API gave had no outcome at their status URL (404 instead of not_recorded)`);
 
   // The ledger.
   const verify = await request(stack.apiUrl, 'GET', '/audit/verify', { token: tokens.auditor, timeoutMs: 60000 });
@@ -513,7 +515,7 @@ const runFault = async (fault, ctx, tokens) => {
     note: [
       injected.note,
       `unkeyed resolved: ${loadOps.filter((o) => o.resolvedBy === 'status').length} by Command-Id, ${loadOps.filter((o) => o.resolvedBy === 'correlation').length} by X-Request-Id; ${ops.filter((o) => o.resent).length} re-sent after not_recorded/not found`,
-      ops.some((o) => o.notFoundAfter5xx) ? `${ops.filter((o) => o.notFoundAfter5xx).length} unkeyed command(s) answered 5xx whose status URL then said 404 COMMAND_NOT_FOUND (re-sent with the same key)` : '']
+      ops.some((o) => o.statusNotFound) ? `${ops.filter((o) => o.statusNotFound).length} Command-Id(s) whose status URL said 404` : '']
       .filter(Boolean)
       .join('; '),
     failures,

@@ -214,13 +214,15 @@ export class CoursesService {
   /** What became of a command sent earlier by this caller (its Command-Id or Idempotency-Key). */
   async commandStatus(principal: Principal, courseId: string, commandKey: string): Promise<CommandStatus> {
     this.requireCourseId(courseId);
-    const notFound = new ApiError({ statusCode: 404, code: 'COMMAND_NOT_FOUND', message: 'You sent no command with this id on this course.' });
+    const notFound = new ApiError({ statusCode: 404, code: 'COMMAND_NOT_FOUND', message: 'This is not a command id (a Command-Id or an Idempotency-Key).' });
     if (!COMMAND_KEY.test(commandKey)) throw notFound;
     await this.requireCourseAtSite(principal, courseId);
     const receipt =
       (await this.receipts.get(commandScope(principal, courseId), commandKey)) ??
       (await this.receipts.get(startScope(principal), commandKey).then((r) => (r && r.courseId === courseId ? r : null)));
-    if (!receipt) throw notFound;
+    // No receipt: the command never reached the workflow service (the receipt is kept before it is sent),
+    // e.g. its answer was a 503 while PostgreSQL was down. Not recorded, and safe to send again.
+    if (!receipt) return notRecorded(commandKey);
     if (receipt.refusal) return { commandId: commandKey, status: 'refused', error: receipt.refusal };
     const recorded = await this.recordedEvents(courseId, receipt.commandId);
     if (recorded.length > 0) return { commandId: commandKey, status: 'recorded', events: recorded };

@@ -163,10 +163,10 @@ class LoadClient {
       op.attempts.push(`status:${res.status}:${res.body?.status ?? ''}`);
       if (res.status === 200 && res.body?.status === 'recorded') return { status: 200, body: { events: res.body.events } };
       if (res.status === 200 && res.body?.status === 'refused') return { status: res.body.error?.statusCode ?? 422, body: res.body.error };
-      // 404 COMMAND_NOT_FOUND after the command's own 5xx: the API failed before it kept a receipt (e.g.
-      // PostgreSQL down), so nothing reached Temporal; the same key attaches to the command if it did.
+      // A Command-Id the API gave must always have an outcome: 404 breaks the contract (counted as a
+      // failure by the run). The command is still resolved, with the same key, so the record checks go on.
       const noReceipt = res.status === 404 && res.body?.code === 'COMMAND_NOT_FOUND';
-      if (noReceipt) op.notFoundAfter5xx = true;
+      if (noReceipt) op.statusNotFound = true;
       if ((res.status === 200 && res.body?.status === 'not_recorded') || noReceipt) {
         op.resent = true;
         return this.sendKeyed(op, `/courses/${courseId}/commands`, command, commandId, deadline);
