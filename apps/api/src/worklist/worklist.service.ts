@@ -1,24 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import type { WorklistItem } from '@care/contracts';
 import { courseSummaryProjection, projectionStatus } from '@care/event-store';
 import type { Principal } from '../auth/token-verifier';
 import { AuditService } from '../audit/audit.service';
 import { DATA_SOURCE } from '../infrastructure/tokens';
-
-export type WorklistItem = {
-  courseId: string;
-  patientRef: string | null;
-  label: string;
-  command: string;
-  sessionKey: string | null;
-  /** From when the step can be done (a window opening, the minimum monitoring before discharge); null if at once. */
-  earliestAt: string | null;
-  /** Its deadline or, for a step without one (`openEnded`: a discharge), the time from which it is due. */
-  dueAt: string;
-  openEnded: boolean;
-  /** Past its deadline; never for an open-ended step. */
-  overdue: boolean;
-};
 
 /**
  * What is due or overdue today (UTC) at the caller's site, from the course-summary read model, whose lines

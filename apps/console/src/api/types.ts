@@ -2,8 +2,10 @@
  * The shapes the console reads, taken from the service's own types (type-only imports: nothing of the
  * server's code is bundled). The console learns the commands' fields from /openapi.json at run time.
  */
+import type { Worklist, WorklistItem } from '@care/contracts';
 import type { AvailableSteps, BlockedStep, CourseState, DueDate, OutcomeField, ProtocolDefinition, SafetyHold, SessionState, SignatureManifestation, Step, VitalsReading } from '@care/protocol';
 
+export type { Worklist, WorklistItem };
 export type { AvailableSteps, BlockedStep, CourseState, DueDate, OutcomeField, SafetyHold, SessionState, SignatureManifestation, Step, VitalsReading };
 
 export type CourseView = CourseState & { availableSteps: AvailableSteps };
@@ -22,18 +24,6 @@ export type RecordedEvent = {
   recordedAt: string;
 };
 
-export type WorklistItem = {
-  courseId: string;
-  patientRef: string | null;
-  label: string;
-  command: string;
-  sessionKey: string | null;
-  earliestAt: string | null;
-  dueAt: string;
-  openEnded: boolean;
-  overdue: boolean;
-};
-export type Worklist = { siteId: string; asOf: string; eventsBehind: number; items: WorklistItem[] };
 
 /** A command's answer: the state and the events recorded (200/201), or, sent with its outcome not known yet (202), where to read it. */
 export type CommandAnswer = { state?: CourseState; events?: { type: string; streamVersion: number }[]; statusUrl?: string; message?: string };
