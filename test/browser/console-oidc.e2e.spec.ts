@@ -245,6 +245,8 @@ describe('the web console with an OpenID Connect provider', () => {
     const navigatedBefore = pages.length;
     await again.click();
     // Back through the provider's authorize endpoint (asking for a fresh authentication) and /console/signed-in.
+    // The page is on the course already when the button is pressed: wait for the way back first.
+    await page.waitForURL((u) => u.pathname === '/console/signed-in', { waitUntil: 'commit' });
     await page.waitForURL(`${stack.baseUrl}${coursePath}`);
     await page.getByTestId('course-summary').waitFor();
     expect(provider.authorizations).toHaveLength(second + 1);
