@@ -114,7 +114,15 @@ describe('auditors API and worklist (HTTP)', () => {
     const dosing = a.body.items.filter((i: { courseId: string }) => i.courseId === 'fx-dosing');
     expect(dosing).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ command: 'AdministerSupplementalDose', sessionKey: 'dosing-1', earliestAt: minutes(90), dueAt: minutes(150), openEnded: false }),
+        expect.objectContaining({
+          command: 'AdministerSupplementalDose',
+          sessionKey: 'dosing-1',
+          earliestAt: minutes(90),
+          dueAt: minutes(150),
+          openEnded: false,
+          // The course's protocol version, whose permissions say who may take the step.
+          protocol: { id: 'mdma-at-ptsd', version: expect.any(Number) },
+        }),
         expect.objectContaining({ command: 'DischargePatient', label: 'Discharge the patient', sessionKey: 'dosing-1', earliestAt: minutes(480), dueAt: minutes(480), openEnded: true, overdue: false }),
       ]),
     );

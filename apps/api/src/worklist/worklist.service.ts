@@ -18,12 +18,12 @@ export class WorklistService {
     const now = clock();
     const endOfToday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
     const rows = (await this.db.query(
-      `SELECT w.course_id, c.patient_ref, w.label, w.command, w.session_key, w.earliest_at, w.due_at, w.open_ended
+      `SELECT w.course_id, c.patient_ref, c.state -> 'protocol' AS protocol, w.label, w.command, w.session_key, w.earliest_at, w.due_at, w.open_ended
          FROM projections.worklist_items w JOIN projections.course_summary c ON c.stream_id = w.stream_id
         WHERE w.site_id = $1 AND w.due_at < $2 AND c.status IN ('active', 'on_hold')
         ORDER BY w.due_at, w.course_id, w.label`,
       [principal.siteId, endOfToday.toISOString()],
-    )) as { course_id: string; patient_ref: string | null; label: string; command: string; session_key: string | null; earliest_at: Date | null; due_at: Date; open_ended: boolean }[];
+    )) as { course_id: string; patient_ref: string | null; protocol: { id?: unknown; version?: unknown } | null; label: string; command: string; session_key: string | null; earliest_at: Date | null; due_at: Date; open_ended: boolean }[];
     await this.audit.record(principal, { action: 'read', resource: 'worklist', outcome: 'ok', correlationId });
     const [status] = await projectionStatus(this.db, [courseSummaryProjection]);
     return {
@@ -34,6 +34,7 @@ export class WorklistService {
       items: rows.map(
         (r): WorklistItem => ({
           courseId: r.course_id,
+          protocol: typeof r.protocol?.id === 'string' && typeof r.protocol.version === 'number' ? { id: r.protocol.id, version: r.protocol.version } : null,
           patientRef: r.patient_ref,
           label: r.label,
           command: r.command,

@@ -58,7 +58,7 @@ export const WorklistPage = () => {
                   {item.earliestAt ? `from ${formatTime(item.earliestAt)} ` : ''}
                   {item.openEnded ? `from ${formatTime(item.dueAt)}` : `until ${formatTime(item.dueAt)}`}
                 </td>
-                <td className="small">{rolesOf(item.courseId, item.command).map((r) => ROLE_LABELS[r] ?? r).join(', ') || '—'}</td>
+                <td className="small">{rolesOf(item.protocol, item.command).map((r) => ROLE_LABELS[r] ?? r).join(', ') || '—'}</td>
               </tr>
             ))}
           </tbody>

@@ -11,24 +11,24 @@ export const useProtocolVersion = (protocol: { id: string; version: number } | n
   useApiGet<ProtocolVersion>(protocol ? `/protocols/${encodeURIComponent(protocol.id)}/versions/${protocol.version}` : null, { staleTime: Infinity });
 
 /**
- * Who may take a command, by the protocol: the worklist does not say which protocol a course follows,
- * so the roles are those of every shipped protocol version that permits the command (they agree today).
+ * Who may take a command, by the protocol version a course follows (each worklist line names it). A line
+ * without one (a course summary written before it was kept) gets the roles of every shipped version.
  */
-export const useProtocolPermissions = (): ((courseId: string, command: string) => string[]) => {
+export const useProtocolPermissions = (): ((protocol: { id: string; version: number } | null, command: string) => string[]) => {
   const { api } = useSession();
   const list = useProtocols();
+  const entries = (list.data?.protocols ?? []).flatMap((p) => p.versions.map((v) => ({ id: p.id, version: v })));
   const versions = useQueries({
-    queries: (list.data?.protocols ?? []).flatMap((p) =>
-      p.versions.map((v) => ({
-        queryKey: ['protocol', p.id, v],
-        queryFn: async () => (await api<ProtocolVersion>(`/protocols/${encodeURIComponent(p.id)}/versions/${v}`)).body,
-        staleTime: Infinity,
-      })),
-    ),
+    queries: entries.map((p) => ({
+      queryKey: ['protocol', p.id, p.version],
+      queryFn: async () => (await api<ProtocolVersion>(`/protocols/${encodeURIComponent(p.id)}/versions/${p.version}`)).body,
+      staleTime: Infinity,
+    })),
   });
-  return (_courseId, command) => {
-    const roles = new Set<string>();
-    for (const v of versions) for (const r of (v.data?.permissions as Record<string, readonly string[]> | undefined)?.[command] ?? []) roles.add(r);
-    return [...roles];
+  const rolesIn = (v: ProtocolVersion | undefined, command: string): readonly string[] => (v?.permissions as Record<string, readonly string[]> | undefined)?.[command] ?? [];
+  return (protocol, command) => {
+    const exact = protocol ? versions.find((_, i) => entries[i]!.id === protocol.id && entries[i]!.version === protocol.version)?.data : undefined;
+    if (exact) return [...rolesIn(exact, command)];
+    return [...new Set(versions.flatMap((v) => rolesIn(v.data, command)))];
   };
 };

@@ -1,6 +1,8 @@
 /** A line of `GET /worklist`: a step or due date of a course of the caller's site. */
 export type WorklistItem = {
   courseId: string;
+  /** The protocol version the course follows (who may take the step is its rule); null if not known. */
+  protocol: { id: string; version: number } | null;
   patientRef: string | null;
   label: string;
   command: string;
