@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
@@ -11,6 +12,8 @@ export default defineConfig({
   root: import.meta.dirname,
   base: '/console/',
   plugins: [react()],
+  // Pure clinical rules the console runs itself, from libs/protocol (one file each, nothing else of the protocol).
+  resolve: { alias: { '@care/protocol/vital-limits': fileURLToPath(new URL('../../libs/protocol/src/areas/dosing/vital-limits.ts', import.meta.url)) } },
   build: {
     outDir: '../../dist/apps/console',
     emptyOutDir: true,

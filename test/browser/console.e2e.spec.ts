@@ -250,7 +250,7 @@ describe('the web console', () => {
     await expect(view.getByTestId('discharge-countdown').textContent()).resolves.toMatch(/Minimum monitoring: (7 h 5\d|8 h 0) min left/);
     await view.locator('[data-testid=vitals-table] tbody tr').nth(1).waitFor();
     expect(await view.locator('[data-testid=vitals-table] tbody tr').count()).toBe(2);
-    await expect(view.locator('.row-alert').textContent()).resolves.toContain('systolic above 160');
+    await expect(view.locator('.row-alert').textContent()).resolves.toContain('systolic pressure above 160 mmHg');
     expect(await view.locator('svg.chart polyline').count()).toBe(3);
     await checkPage(page, '08-dosing-visit');
 

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
+import { vitalBreaches } from '@care/protocol/vital-limits';
+import type { VitalThresholds } from '@care/protocol';
 import type { CourseView, ProtocolVersion, SessionState, VitalsReading } from '../api/types';
 import { formatTime, relativeTo } from '../ui/time';
 
-type Thresholds = { systolicAbove?: number; diastolicAbove?: number; heartRateAbove?: number; temperatureCAbove?: number };
+type Thresholds = VitalThresholds;
 
 const useNow = (everyMs: number): number => {
   const [now, setNow] = useState(Date.now);
@@ -18,17 +20,6 @@ const at = (iso: string, minutes: number): string => new Date(new Date(iso).getT
 const duration = (ms: number): string => {
   const minutes = Math.max(0, Math.ceil(ms / 60000));
   return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
-};
-
-/** Which of a reading's values are above the protocol's alert limits. */
-export const alertsOf = (r: VitalsReading, limits: Thresholds | undefined): string[] => {
-  if (!limits) return [];
-  const out: string[] = [];
-  if (limits.systolicAbove !== undefined && r.systolic > limits.systolicAbove) out.push(`systolic above ${limits.systolicAbove}`);
-  if (limits.diastolicAbove !== undefined && r.diastolic > limits.diastolicAbove) out.push(`diastolic above ${limits.diastolicAbove}`);
-  if (limits.heartRateAbove !== undefined && r.heartRate > limits.heartRateAbove) out.push(`heart rate above ${limits.heartRateAbove}`);
-  if (limits.temperatureCAbove !== undefined && r.temperatureC !== null && r.temperatureC > limits.temperatureCAbove) out.push(`temperature above ${limits.temperatureCAbove}`);
-  return out;
 };
 
 /** Blood pressure and heart rate over time against the alert limits (drawn lines); the table below holds the same numbers. */
@@ -83,7 +74,7 @@ const VitalsChart = ({ readings, limits }: { readings: VitalsReading[]; limits: 
           <g key={s.key}>
             <polyline fill="none" stroke={s.colour} strokeWidth="2" strokeDasharray={s.dash} points={readings.map((r) => `${x(new Date(r.measuredAt).getTime())},${y(r[s.key])}`).join(' ')} />
             {readings.map((r) => (
-              <circle key={`${s.key}-${r.version}`} cx={x(new Date(r.measuredAt).getTime())} cy={y(r[s.key])} r={alertsOf(r, limits).length ? 5 : 3} fill={s.colour} />
+              <circle key={`${s.key}-${r.version}`} cx={x(new Date(r.measuredAt).getTime())} cy={y(r[s.key])} r={vitalBreaches(r, limits).length ? 5 : 3} fill={s.colour} />
             ))}
           </g>
         ))}
@@ -192,7 +183,7 @@ export const DosingSessionView = ({ course, session, protocol }: { course: Cours
           </thead>
           <tbody>
             {readings.map((r) => {
-              const alerts = alertsOf(r, limits);
+              const alerts = vitalBreaches(r, limits);
               return (
                 <tr key={r.version} className={alerts.length ? 'row-alert' : undefined}>
                   <td>{formatTime(r.measuredAt)}</td>

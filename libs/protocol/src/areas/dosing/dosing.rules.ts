@@ -1,5 +1,6 @@
 import type { DischargePatient } from '../../command';
-import type { ProtocolDefinition, VitalThresholds } from '../../definitions/protocol-definition';
+import type { ProtocolDefinition } from '../../definitions/protocol-definition';
+import { vitalBreaches } from './vital-limits';
 import { reject, type Rejection } from '../../rejection';
 import type { CourseState, SessionState, VitalsReading } from '../../state';
 import { addHours, addMinutes, isBefore, minutesBetween } from '../../time';
@@ -26,26 +27,8 @@ export const latestReading = (state: CourseState, session: SessionState, timing?
     .reduce<VitalsReading | undefined>((latest, v) => (!latest || !isBefore(v.measuredAt, latest.measuredAt) ? v : latest), undefined);
 
 /** A reading's values, as the thresholds name them. */
-export type VitalValues = { systolic: number; diastolic: number; heartRate: number; temperatureC: number | null };
+export { vitalBreaches, type VitalValues } from './vital-limits';
 
-/** Which limits a reading exceeds, as short clinical phrases (no personal data). Empty when within limits. */
-export const vitalBreaches = (reading: VitalValues, limits: VitalThresholds | undefined): string[] => {
-  if (!limits) return [];
-  const breaches: string[] = [];
-  if (limits.systolicAbove !== undefined && reading.systolic > limits.systolicAbove) {
-    breaches.push(`systolic pressure above ${limits.systolicAbove} mmHg`);
-  }
-  if (limits.diastolicAbove !== undefined && reading.diastolic > limits.diastolicAbove) {
-    breaches.push(`diastolic pressure above ${limits.diastolicAbove} mmHg`);
-  }
-  if (limits.heartRateAbove !== undefined && reading.heartRate > limits.heartRateAbove) {
-    breaches.push(`heart rate above ${limits.heartRateAbove} bpm`);
-  }
-  if (limits.temperatureCAbove !== undefined && reading.temperatureC !== null && reading.temperatureC > limits.temperatureCAbove) {
-    breaches.push(`temperature above ${limits.temperatureCAbove} °C`);
-  }
-  return breaches;
-};
 
 // ---------------------------------------------------------------- pre-dose checks and dose
 
