@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import * as net from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
@@ -38,10 +40,10 @@ export type TimeSkippingStack = {
 export const startTimeSkipping = async (options: { encryptPayloads?: boolean } = {}): Promise<TimeSkippingStack> => {
   const path = process.env['TEMPORAL_TEST_SERVER'];
   if (!path) throw new Error('TEMPORAL_TEST_SERVER is not set: run through the system Jest project (global-setup)');
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    // No --enable-time-skipping: that starts the clock unlocked, and an idle course would race to its run
-    // timeout. Locked, time moves only when a test sleeps (unlockTimeSkippingWithSleep).
-    server: { executable: { type: 'existing-path', path } },
+  const server = await startTestServer(path);
+  const env = await connectTimeSkipping(server.address).catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
   });
   // The test server validates search attributes against a fixed list; add the course's own.
   await env.connection.operatorService.addSearchAttributes({
@@ -88,7 +90,76 @@ export const startTimeSkipping = async (options: { encryptPayloads?: boolean } =
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await env.teardown();
+      await server.stop();
       await db.destroy();
     },
   };
 };
+
+/** How long the JVM may take to listen: under a full suite on 2 cores it has taken more than the SDK's fixed 5 s. */
+const TEST_SERVER_READY_MS = 60_000;
+
+type TestServerProcess = { address: string; stop: () => Promise<void> };
+
+/**
+ * Starts the Java test server itself rather than through `createTimeSkipping`, whose readiness window
+ * is a fixed 5 s that a loaded machine exceeds (seen in CI). No --enable-time-skipping: that starts the
+ * clock unlocked, and an idle course would race to its run timeout. Locked, time moves only when a
+ * test sleeps (unlockTimeSkippingWithSleep).
+ */
+const startTestServer = async (executable: string): Promise<TestServerProcess> => {
+  const port = await freePort();
+  const child = spawn(executable, [String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const deadline = Date.now() + TEST_SERVER_READY_MS;
+  while (!(await canConnect(port))) {
+    if (child.exitCode !== null) throw new Error(`the time-skipping test server exited (${child.exitCode}) before listening: ${stderr}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the time-skipping test server did not listen on 127.0.0.1:${port} within ${TEST_SERVER_READY_MS} ms: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { address: `127.0.0.1:${port}`, stop };
+};
+
+/**
+ * An environment with the test service (time skipping) on a server this file started. The SDK's public
+ * `createFromExistingServer` always turns the test service off, so this calls the factory it uses with
+ * the flag on (the same path `createTimeSkipping` takes once its own server is up).
+ */
+const connectTimeSkipping = (address: string): Promise<TestWorkflowEnvironment> => {
+  const factory = TestWorkflowEnvironment as unknown as {
+    create: (options: { server: { type: 'existing' }; supportsTimeSkipping: true; address: string; namespace: string }) => Promise<TestWorkflowEnvironment>;
+  };
+  return factory.create({ server: { type: 'existing' }, supportsTimeSkipping: true, address, namespace: 'default' });
+};
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
+const canConnect = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
