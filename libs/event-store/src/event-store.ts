@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { auditColumnsOf } from './audit-columns/audit-columns';
 import { eventHash, eventIdFor, GENESIS_HASH, HASH_ALGORITHM } from './hash-chain';
 
 /** An event as a writer hands it over: type, schema version, data and metadata. */
@@ -62,9 +63,34 @@ const toStored = (r: EventRow): StoredEvent => ({
   hash: r.hash,
 });
 
+/** How many streams' last hashes one store remembers (a course worker appends to a few hundred at a time). */
+const LAST_HASH_CACHE_SIZE = 10_000;
+
 /** Append-only access to `es.events`. Appends are idempotent per (stream, version). */
 export class EventStore {
+  /**
+   * The hash at the version this store last appended or read per stream. A hash at a version never
+   * changes (append-only), so a hit is always right; if the stream moved on meanwhile, the append's
+   * compare-and-set refuses it as a conflict, as it would have anyway. Saves a round trip per append.
+   */
+  private readonly lastHashes = new Map<string, { version: number; hash: string }>();
+
   constructor(private readonly db: DataSource, private readonly clock: () => Date = () => new Date()) {}
+
+  private rememberHash(streamId: string, version: number, hash: string): void {
+    this.lastHashes.delete(streamId);
+    this.lastHashes.set(streamId, { version, hash });
+    // A Map iterates in insertion order: the first key is the least recently used.
+    if (this.lastHashes.size > LAST_HASH_CACHE_SIZE) this.lastHashes.delete(this.lastHashes.keys().next().value!);
+  }
+
+  private async hashAt(streamId: string, version: number): Promise<string | undefined> {
+    if (version === 0) return GENESIS_HASH;
+    const known = this.lastHashes.get(streamId);
+    if (known?.version === version) return known.hash;
+    const rows = (await this.db.query('SELECT hash FROM es.events WHERE stream_id = $1 AND stream_version = $2', [streamId, version])) as { hash: string }[];
+    return rows[0]?.hash;
+  }
 
   /**
    * Appends events at `expectedVersion + 1 ...`. Retrying an append that already committed returns the
@@ -72,12 +98,7 @@ export class EventStore {
    */
   async append(streamId: string, streamType: string, expectedVersion: number, events: NewEvent[]): Promise<AppendResult[]> {
     if (events.length === 0) return [];
-    const prevHash =
-      expectedVersion === 0
-        ? GENESIS_HASH
-        : ((await this.db.query('SELECT hash FROM es.events WHERE stream_id = $1 AND stream_version = $2', [streamId, expectedVersion])) as {
-            hash: string;
-          }[])[0]?.hash;
+    const prevHash = await this.hashAt(streamId, expectedVersion);
     if (prevHash === undefined) throw new StreamVersionConflictError(streamId, expectedVersion);
 
     const recordedAt = this.clock().toISOString();
@@ -101,10 +122,11 @@ export class EventStore {
       prev = hash;
     });
 
+    const audit = events.map((e, i) => auditColumnsOf(e.type, e.data, rows[i]!.metadata));
     try {
       const result = (await this.db.query(
         `SELECT * FROM es.append_events($1, $2, $3, $4, $5::uuid[], $6::text[], $7::integer[], $8::jsonb[], $9::jsonb[],
-                                        $10::timestamptz[], $11::text[], $12::text[], $13)`,
+                                        $10::timestamptz[], $11::text[], $12::text[], $13, $14::text[], $15::jsonb[])`,
         [
           streamId,
           streamType,
@@ -119,8 +141,12 @@ export class EventStore {
           rows.map((r) => r.prev),
           rows.map((r) => r.hash),
           HASH_ALGORITHM,
+          audit.map((a) => a.clinicalTime),
+          audit.map((a) => (a.lateEntry ? JSON.stringify(a.lateEntry) : null)),
         ],
       )) as { global_position: string; stream_version: string; event_id: string; recorded_at: Date; hash: string }[];
+      const last = result[result.length - 1];
+      if (last) this.rememberHash(streamId, Number(last.stream_version), last.hash);
       return result.map((r) => ({
         globalPosition: String(r.global_position),
         streamVersion: Number(r.stream_version),

@@ -1,6 +1,7 @@
 export * from './data-source';
 export * from './event-store';
 export * from './hash-chain';
+export * from './audit-columns';
 export * from './migrations';
 export * from './verify-stream';
 export * from './ledger';

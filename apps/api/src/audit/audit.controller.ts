@@ -4,7 +4,6 @@ import type { Response } from 'express';
 import { once } from 'node:events';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/token-verifier';
-import { CSV_HEADER, toCsvLine } from './audit-entry';
 import { AuditService } from './audit.service';
 import { AccessLogQueryDto, AuditEventsPageDto, AuditExportDto, DenialsQueryDto, VerifyQueryDto } from './dto/audit-query.dto';
 
@@ -38,10 +37,9 @@ export class AuditController {
       if (!res.write(chunk)) await once(res, 'drain');
     };
     try {
-      if (format === 'csv') await write(CSV_HEADER);
       for (let batch = first; !batch.done; batch = await batches.next()) {
         if (res.destroyed) break;
-        await write(batch.value.map((e) => (format === 'csv' ? toCsvLine(e) : `${JSON.stringify(e)}\n`)).join(''));
+        await write(batch.value);
       }
       res.end();
     } catch {

@@ -8,6 +8,8 @@ import { CreateCommandReceipts1764300000000 } from './1764300000000-create-comma
 import { CreateIntegrations1764300000001 } from './1764300000001-create-integrations';
 import { CreateActiveCourses1764300000002 } from './1764300000002-create-active-courses';
 import { WorklistOpenEnded1764400000000 } from './1764400000000-worklist-open-ended';
+import { AuditFilterColumns1764500000000 } from './1764500000000-audit-filter-columns';
+import { LedgerNodes1764500000001 } from './1764500000001-ledger-nodes';
 
 /** Every migration, in order. Listed explicitly so the compiled app never depends on file globs. */
 export const MIGRATIONS = [
@@ -21,4 +23,6 @@ export const MIGRATIONS = [
   CreateIntegrations1764300000001,
   CreateActiveCourses1764300000002,
   WorklistOpenEnded1764400000000,
+  AuditFilterColumns1764500000000,
+  LedgerNodes1764500000001,
 ];
