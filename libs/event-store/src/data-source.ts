@@ -28,7 +28,9 @@ export const createDataSource = (url: string, poolSize = 10, options: DataSource
     migrationsTransactionMode: 'each',
     // A startup parameter rather than a SET after connect: it applies to every pooled connection,
     // including reconnections, before the first query can run.
-    extra: { max: poolSize, application_name: 'mdma-care-backbone', ...(options.role ? { options: `-c role=${options.role}` } : {}) },
+    // No JIT: its compilation (hundreds of ms) dwarfs the short queries of this service, and the
+    // planner's cost estimate for a page with its correction lookups is enough to trigger it.
+    extra: { max: poolSize, application_name: 'mdma-care-backbone', options: `-c jit=off${options.role ? ` -c role=${options.role}` : ''}` },
     logging: false,
   });
 };

@@ -106,12 +106,24 @@ export class AuditService {
   async events(principal: Principal, filter: AuditEventsQueryDto, cursor: string | undefined, limit: number, correlationId: string) {
     await this.requireSite(principal, filter, correlationId);
     const after = decodeCursor(cursor);
-    const query = entriesQuery(this.sitesOf(principal, filter), filter, after, limit + 1, null);
-    const rows = (await this.db.query(
-      `${query.sql} SELECT e.txid, e.global_position::text AS position, ${ENTRY_JSON}::text AS entry ${query.from} ORDER BY e.transaction_id, e.global_position`,
-      query.params,
-    )) as { txid: string; position: string; entry: string }[];
-    await this.record(principal, { action: 'read', resource: 'audit-events', courseId: filter.courseId ?? null, query: { ...filter, limit }, outcome: 'ok', correlationId }, this.sitesOf(principal, filter));
+    const sites = this.sitesOf(principal, filter);
+    const params: unknown[] = [];
+    // The read and its access rows (one per site it covers) in one statement: one round trip, and no
+    // entry leaves without its record.
+    const logged = AccessLog.insertCte(
+      sites.map((siteId) => ({ actor: { id: principal.id, name: principal.name, role: principal.role, siteId }, action: 'read', resource: 'audit-events', courseId: filter.courseId ?? null, query: { ...filter, limit }, outcome: 'ok', correlationId })),
+      params,
+    );
+    const query = entriesQuery(sites, filter, after, limit + 1, null, params);
+    let rows: { txid: string; position: string; entry: string }[];
+    try {
+      rows = (await this.db.query(
+        `WITH ${logged}, ${query.ctes} SELECT e.txid, e.global_position::text AS position, ${ENTRY_JSON}::text AS entry ${query.from} ORDER BY e.transaction_id, e.global_position`,
+        params,
+      )) as typeof rows;
+    } catch {
+      throw ApiError.unavailable('The audit log');
+    }
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
@@ -136,14 +148,15 @@ export class AuditService {
     if (format === 'csv') yield CSV_HEADER;
     let after: Cursor = { txid: '0', position: '0' };
     for (;;) {
-      const query = entriesQuery(sites, filter, after, EXPORT_BATCH, horizon);
+      const params: unknown[] = [];
+      const query = entriesQuery(sites, filter, after, EXPORT_BATCH, horizon, params);
       const [batch] = (await this.db.query(
-        `${query.sql}, lines AS (SELECT e.transaction_id, e.global_position, ${line} AS line ${query.from} ${format === 'csv' ? CSV_VALUES : ''})
+        `WITH ${query.ctes}, lines AS (SELECT e.transaction_id, e.global_position, ${line} AS line ${query.from} ${format === 'csv' ? CSV_VALUES : ''})
          SELECT count(*)::int AS n, string_agg(line, '' ORDER BY transaction_id, global_position) AS text,
                 (array_agg(transaction_id::text ORDER BY transaction_id DESC, global_position DESC))[1] AS txid,
                 (array_agg(global_position::text ORDER BY transaction_id DESC, global_position DESC))[1] AS position
            FROM lines`,
-        query.params,
+        params,
       )) as [{ n: number; text: string | null; txid: string | null; position: string | null }];
       if (batch.n > 0) yield batch.text!;
       if (batch.n < EXPORT_BATCH) return;
@@ -237,13 +250,12 @@ export class AuditService {
 }
 
 /**
- * The query of a page of entries: a CTE `page` of at most `limit` matching events after `after`, per
+ * The query of a page of entries (parameters appended to `params`): a CTE `page` of at most `limit` matching events after `after`, per
  * site an index range in the stable order (each filter has an index led by the site; see migration
  * AuditFilterColumns), merged across the caller's sites; `from` joins what an entry shows of a
  * correction. `horizon`: the export's fixed cut, or null for the xmin rule of the moment.
  */
-const entriesQuery = (sites: string[], f: AuditEventsQueryDto, after: Cursor, limit: number, horizon: string | null) => {
-  const params: unknown[] = [];
+const entriesQuery = (sites: string[], f: AuditEventsQueryDto, after: Cursor, limit: number, horizon: string | null, params: unknown[]) => {
   const p = (value: unknown, type: string): string => {
     params.push(value);
     return `$${params.length}::${type}`;
@@ -269,16 +281,18 @@ const entriesQuery = (sites: string[], f: AuditEventsQueryDto, after: Cursor, li
          ORDER BY e.transaction_id, e.global_position LIMIT ${lim})`,
   );
   return {
-    sql: `WITH page AS (SELECT * FROM (${perSite.join(' UNION ALL ')}) u ORDER BY u.transaction_id, u.global_position LIMIT ${lim})`,
+    ctes: `page AS (SELECT * FROM (${perSite.join(' UNION ALL ')}) u ORDER BY u.transaction_id, u.global_position LIMIT ${lim})`,
+    // Laterals with the event type as a one-time filter: only a correction looks anything up.
     from: `FROM page e
-      LEFT JOIN es.events c ON e.event_type = 'EventCorrected' AND c.stream_id = e.stream_id
-                           AND c.stream_version = CASE WHEN e.data ->> 'eventVersion' ~ '^[0-9]{1,18}$' THEN (e.data ->> 'eventVersion')::bigint END
+      LEFT JOIN LATERAL (
+           SELECT c0.event_type, c0.data FROM es.events c0
+            WHERE e.event_type = 'EventCorrected' AND c0.stream_id = e.stream_id
+              AND c0.stream_version = CASE WHEN e.data ->> 'eventVersion' ~ '^[0-9]{1,18}$' THEN (e.data ->> 'eventVersion')::bigint END) c ON true
       LEFT JOIN LATERAL (
            SELECT pc.data -> 'values' AS values FROM es.events pc
             WHERE e.event_type = 'EventCorrected' AND pc.stream_id = e.stream_id AND pc.event_type = 'EventCorrected'
               AND pc.stream_version < e.stream_version AND pc.data ->> 'eventVersion' = e.data ->> 'eventVersion'
             ORDER BY pc.stream_version DESC LIMIT 1) p ON true
       CROSS JOIN LATERAL (SELECT ${CORRECTION_JSON} AS correction) k`,
-    params,
   };
 };

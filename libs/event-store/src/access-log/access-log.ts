@@ -28,22 +28,35 @@ export class AccessLog {
   constructor(private readonly db: DataSource) {}
 
   async record(entry: AccessEntry): Promise<void> {
-    await this.db.query(
-      `INSERT INTO audit.access_log (actor_id, actor_name, actor_role, actor_site, action, resource, course_id, query, outcome, correlation_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        entry.actor.id,
-        entry.actor.name,
-        entry.actor.role,
-        entry.actor.siteId,
-        entry.action,
-        entry.resource,
-        entry.courseId ?? null,
-        JSON.stringify(entry.query ?? {}),
-        entry.outcome,
-        entry.correlationId ?? null,
-      ],
-    );
+    const params: unknown[] = [];
+    await this.db.query(`WITH ${AccessLog.insertCte([entry], params)} SELECT 1`, params);
+  }
+
+  /**
+   * The INSERT of `entries` as a data-modifying CTE named `logged` (its parameters are appended to
+   * `params`), for a read that writes its record in the same statement: one round trip, and the data
+   * is never handed out unless its record was written.
+   */
+  static insertCte(entries: AccessEntry[], params: unknown[]): string {
+    const column = (values: unknown[], type: string): string => {
+      params.push(values);
+      return `$${params.length}::${type}[]`;
+    };
+    return `logged AS (
+      INSERT INTO audit.access_log (actor_id, actor_name, actor_role, actor_site, action, resource, course_id, query, outcome, correlation_id)
+      SELECT * FROM unnest(${[
+        column(entries.map((e) => e.actor.id), 'text'),
+        column(entries.map((e) => e.actor.name), 'text'),
+        column(entries.map((e) => e.actor.role), 'text'),
+        column(entries.map((e) => e.actor.siteId), 'text'),
+        column(entries.map((e) => e.action), 'text'),
+        column(entries.map((e) => e.resource), 'text'),
+        column(entries.map((e) => e.courseId ?? null), 'text'),
+        column(entries.map((e) => JSON.stringify(e.query ?? {})), 'jsonb'),
+        column(entries.map((e) => e.outcome), 'text'),
+        column(entries.map((e) => e.correlationId ?? null), 'text'),
+      ].join(', ')})
+      RETURNING 1)`;
   }
 
   /**
