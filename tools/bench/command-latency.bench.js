@@ -6,7 +6,14 @@
  * Update (the baseline, measured in the same run on the same servers), at 1, 16 and 64 concurrent
  * courses. Prints p50/p95/p99 of each and their ratio. Starts its own PostgreSQL and Temporal dev
  * server, and runs the compiled worker and API as separate processes, as `npm start` does.
- * BENCH_COMMANDS sets the commands per course and level (default 20).
+ * BENCH_COMMANDS sets the commands per course, path and level (default 20; at least BENCH_MIN_SAMPLES,
+ * default 50, per path and level).
+ *
+ * Fairness: both paths send the same Update (same command, an update id as the API sets it) from this
+ * process, interleaved on every course (course i sends its k-th command by path (i + k) % 2), so both
+ * see the same load; one command per course and path is sent first and not counted. Before measuring,
+ * the PostgreSQL statements per command of each path are counted (log_statement) and printed, with the
+ * API process's CPU time per command (BENCH_COUNT=0 skips the count).
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -16,15 +23,30 @@ const { ROOT, build } = require('../scripts/lib/setup');
 const { startCluster } = require('../scripts/lib/postgres');
 const { findTemporalCli, startDevServer } = require('../scripts/lib/temporal');
 const { freePort, sleep } = require('../scripts/lib/ports');
+const { randomUUID } = require('node:crypto');
 
 const PER_COURSE = Number(process.env.BENCH_COMMANDS || 20);
 const LEVELS = [1, 16, 64];
+const COUNT = process.env.BENCH_COUNT !== '0';
+const COUNTED = 10;
+// Each path gets at least this many samples per level (more commands per course where there are few
+// courses): with 10 samples, p95 and p99 are both just the slowest one.
+const MIN_SAMPLES = Number(process.env.BENCH_MIN_SAMPLES || 50);
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const stats = (ms) => {
   const sorted = [...ms].sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), n: sorted.length };
+};
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux; 0 elsewhere). */
+const cpuMs = (pid) => {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks, USER_HZ = 100
+  } catch {
+    return 0;
+  }
 };
 
 const runProcess = (entry, env, ready) =>
@@ -104,55 +126,109 @@ const main = async () => {
       .setAudience('bench')
       .setExpirationTime('2h')
       .sign(privateKey);
+    // undici's own request API on a keep-alive pool: the client's cost (fetch adds WHATWG streams) stays out of the API's number.
+    const { Pool } = require('undici');
+    const http = new Pool(base, { connections: Math.max(...LEVELS) + 8, pipelining: 1 });
+    stops.push(() => http.close());
     const post = async (route, body) => {
-      const res = await fetch(`${base}${route}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const json = await res.json();
-      if (res.status >= 300) throw new Error(`${route}: ${res.status} ${JSON.stringify(json)}`);
+      const res = await http.request({ path: route, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const json = await res.body.json();
+      if (res.statusCode >= 300) throw new Error(`${route}: ${res.statusCode} ${JSON.stringify(json)}`);
       return json;
     };
     const alert = { type: 'RaiseAlert', data: { reason: 'Benchmark alert' } };
+    const viaApi = (courseId) => post(`/courses/${courseId}/commands`, alert);
+    // What the API sends: the command with its id in the metadata, and that id as the Update id.
+    const direct = (courseId) => {
+      const commandId = `cmd-${randomUUID().replace(/-/g, '')}`;
+      return client.workflow.getHandle(courseWorkflowId(courseId)).executeUpdate(submitCommandUpdate, {
+        args: [{ ...alert, metadata: { actor, now: new Date().toISOString(), correlationId: randomUUID(), commandId } }],
+        updateId: commandId,
+      });
+    };
+    const paths = [viaApi, direct];
 
     log('warming up');
     const warm = await post('/courses', { patientRef: 'P-BENCH-0', siteId: 'site-a', protocolId: 'mdma-at-ptsd' });
-    for (let i = 0; i < 10; i++) await post(`/courses/${warm.courseId}/commands`, alert);
+    for (let i = 0; i < 10; i++) for (const send of paths) await send(warm.courseId);
+
+    let statements = null;
+    if (COUNT) {
+      // Every statement PostgreSQL receives while one path sends commands one at a time, grouped by text.
+      const logFile = path.join(dir, 'pg', 'server.log');
+      const setLogging = async (value) => {
+        await db.query(`ALTER SYSTEM SET log_statement = '${value}'`);
+        await db.query('SELECT pg_reload_conf()');
+        await sleep(300);
+      };
+      const countPath = async (send) => {
+        const course = await post('/courses', { patientRef: `P-BENCH-COUNT-${send === direct ? 'D' : 'A'}`, siteId: 'site-a', protocolId: 'mdma-at-ptsd' });
+        await send(course.courseId); // the first command of a course is not the steady state
+        const from = fs.statSync(logFile).size;
+        await setLogging('all');
+        const cpu0 = cpuMs(api.pid);
+        for (let i = 0; i < COUNTED; i++) await send(course.courseId);
+        const cpu = (cpuMs(api.pid) - cpu0) / COUNTED;
+        await setLogging('none');
+        const text = fs.readFileSync(logFile, 'utf8').slice(from);
+        const counts = new Map();
+        // One entry per line that starts with a timestamp; a multi-line statement continues on the lines after.
+        for (const entry of text.split(/\n(?=\d{4}-\d\d-\d\d )/)) {
+          const m = /LOG:\s+(?:statement|execute [^:]*):\s*([\s\S]*)/.exec(entry);
+          if (!m) continue;
+          const sql = m[1].replace(/\s+/g, ' ').trim();
+          if (/ALTER SYSTEM|pg_reload_conf/.test(sql)) continue;
+          const key = sql.slice(0, 100);
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        return { counts, cpu };
+      };
+      statements = { api: await countPath(viaApi), direct: await countPath(direct) };
+    }
 
     const rows = [];
     for (const level of LEVELS) {
       const courses = await Promise.all(
         Array.from({ length: level }, (_, i) => post('/courses', { patientRef: `P-BENCH-${level}-${i}`, siteId: 'site-a', protocolId: 'mdma-at-ptsd' })),
       );
-      const measure = async (send) => {
-        const latencies = [];
-        await Promise.all(
-          courses.map(async ({ courseId }) => {
-            for (let i = 0; i < PER_COURSE; i++) {
-              const t = process.hrtime.bigint();
-              await send(courseId);
-              latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
-            }
-          }),
-        );
-        return stats(latencies);
-      };
-      const viaApi = await measure((courseId) => post(`/courses/${courseId}/commands`, alert));
-      const direct = await measure((courseId) =>
-        client.workflow.getHandle(courseWorkflowId(courseId)).executeUpdate(submitCommandUpdate, {
-          args: [{ ...alert, metadata: { actor, now: new Date().toISOString(), correlationId: 'bench' } }],
+      // Not counted: the first command of each course by each path.
+      await Promise.all(courses.map(async ({ courseId }) => { for (const send of paths) await send(courseId); }));
+      const latencies = [[], []];
+      const perCourse = Math.max(PER_COURSE, Math.ceil(MIN_SAMPLES / level));
+      const cpu0 = cpuMs(api.pid);
+      await Promise.all(
+        courses.map(async ({ courseId }, c) => {
+          for (let i = 0; i < 2 * perCourse; i++) {
+            const which = (c + i) % 2;
+            const t = process.hrtime.bigint();
+            await paths[which](courseId);
+            latencies[which].push(Number(process.hrtime.bigint() - t) / 1e6);
+          }
         }),
       );
-      rows.push({ level, viaApi, direct });
+      const apiCpu = (cpuMs(api.pid) - cpu0) / (level * perCourse);
+      rows.push({ level, viaApi: stats(latencies[0]), direct: stats(latencies[1]), apiCpu });
       log(`${level} concurrent courses done`);
     }
     const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM es.events WHERE event_type = 'AlertRaised'`);
     await db.destroy();
 
     const f = (n) => n.toFixed(1).padStart(7);
-    process.stdout.write(`\nOne command end to end (RaiseAlert; ${PER_COURSE} per course and path), latency in ms\n`);
-    process.stdout.write('courses | path            |     p50 |     p95 |     p99 | ratio p50 | ratio p95 | ratio p99\n');
-    for (const { level, viaApi, direct } of rows) {
-      process.stdout.write(`${String(level).padStart(7)} | Temporal update | ${f(direct.p50)} | ${f(direct.p95)} | ${f(direct.p99)} |           |           |\n`);
+    if (statements) {
+      process.stdout.write(`\nPostgreSQL statements per command (${COUNTED} commands one at a time on one course; API CPU ${statements.api.cpu.toFixed(1)} ms per command)\n`);
+      const keys = [...new Set([...statements.api.counts.keys(), ...statements.direct.counts.keys()])].sort();
+      const per = (m, k) => ((m.get(k) ?? 0) / COUNTED).toFixed(1).padStart(5);
+      process.stdout.write('  API | direct | statement\n');
+      for (const k of keys) process.stdout.write(`${per(statements.api.counts, k)} | ${per(statements.direct.counts, k)}  | ${k}\n`);
+      const total = (m) => [...m.values()].reduce((a, b) => a + b, 0) / COUNTED;
+      process.stdout.write(`${total(statements.api.counts).toFixed(1).padStart(5)} | ${total(statements.direct.counts).toFixed(1).padStart(5)}  | total\n`);
+    }
+    process.stdout.write(`\nOne command end to end (RaiseAlert; ${PER_COURSE} per course and path, at least ${MIN_SAMPLES} per path; interleaved), latency in ms\n`);
+    process.stdout.write('courses | path            |     p50 |     p95 |     p99 | ratio p50 | ratio p95 | ratio p99 | API CPU ms/cmd | n\n');
+    for (const { level, viaApi, direct, apiCpu } of rows) {
+      process.stdout.write(`${String(level).padStart(7)} | Temporal update | ${f(direct.p50)} | ${f(direct.p95)} | ${f(direct.p99)} |           |           |           |\n`);
       process.stdout.write(
-        `${String(level).padStart(7)} | HTTP API        | ${f(viaApi.p50)} | ${f(viaApi.p95)} | ${f(viaApi.p99)} | ${(viaApi.p50 / direct.p50).toFixed(2).padStart(8)}x | ${(viaApi.p95 / direct.p95).toFixed(2).padStart(8)}x | ${(viaApi.p99 / direct.p99).toFixed(2).padStart(8)}x\n`,
+        `${String(level).padStart(7)} | HTTP API        | ${f(viaApi.p50)} | ${f(viaApi.p95)} | ${f(viaApi.p99)} | ${(viaApi.p50 / direct.p50).toFixed(2).padStart(8)}x | ${(viaApi.p95 / direct.p95).toFixed(2).padStart(8)}x | ${(viaApi.p99 / direct.p99).toFixed(2).padStart(8)}x | ${apiCpu.toFixed(1).padStart(14)} | ${viaApi.n}\n`,
       );
     }
     process.stdout.write(`(${count} AlertRaised events stored in PostgreSQL)\n`);

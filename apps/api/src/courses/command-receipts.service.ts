@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { ApiError, type ErrorBody } from '../errors/api-error';
+import { DependencyHealth } from '../infrastructure/dependency-health';
 import { DATA_SOURCE } from '../infrastructure/tokens';
 
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -42,6 +43,9 @@ export type CommandReceipt = {
 };
 
 type ReceiptRow = { command_id: string; course_id: string; request_hash: string; refusal: Omit<ErrorBody, 'correlationId'> | null };
+/** A claim's answer: whether it inserted, and the receipt that was there before (all null if none). */
+type ClaimRow = { site_id?: string | null; created: boolean } & { [K in keyof ReceiptRow]: ReceiptRow[K] | null };
+type ClaimInput = { scope: string; key: string; commandId: string; courseId: string; body: unknown };
 
 /**
  * Command receipts (`api.command_receipts`). The first request with a key records the command's id
@@ -50,7 +54,10 @@ type ReceiptRow = { command_id: string; course_id: string; request_hash: string;
  */
 @Injectable()
 export class CommandReceipts {
-  constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    private readonly health: DependencyHealth,
+  ) {}
 
   validateKey(key: string | undefined): string | undefined {
     if (key === undefined) return undefined;
@@ -63,19 +70,62 @@ export class CommandReceipts {
     return key;
   }
 
-  async claim(input: { scope: string; key: string; commandId: string; courseId: string; body: unknown }): Promise<CommandReceipt> {
-    const hash = requestHash(input.body);
-    const inserted = (await this.query(
-      `INSERT INTO api.command_receipts (scope, command_key, command_id, course_id, request_hash) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (scope, command_key) DO NOTHING RETURNING command_id`,
-      [input.scope, input.key, input.commandId, input.courseId, hash],
-    )) as unknown[];
-    if (inserted.length === 1) return { scope: input.scope, key: input.key, commandId: input.commandId, courseId: input.courseId, refusal: null, created: true };
-    const row = await this.find(input.scope, input.key);
-    if (!row || row.request_hash !== hash || row.course_id !== input.courseId) {
+  async claim(input: ClaimInput): Promise<CommandReceipt> {
+    const [row] = await this.claimRows(input, null);
+    return this.receiptOf(input, row!);
+  }
+
+  /**
+   * The course's site check and the claim in one statement: the receipt is written only when the
+   * course's CourseStarted names one of `sites`. `siteId` is the course's site (null: no such
+   * course); `receipt` is null when the course is not at one of `sites` (nothing was written).
+   */
+  async claimAtSite(input: ClaimInput, streamId: string, sites: string[]): Promise<{ siteId: string | null; receipt: CommandReceipt | null }> {
+    const [row] = await this.claimRows(input, { streamId, sites });
+    const siteId = row!.site_id ?? null;
+    if (siteId === null || !sites.includes(siteId)) return { siteId, receipt: null };
+    return { siteId, receipt: await this.receiptOf(input, row!) };
+  }
+
+  /**
+   * INSERT ... ON CONFLICT DO NOTHING and the existing receipt in one round trip. The existing row is
+   * read from the statement's snapshot, so one inserted concurrently by a parallel retry is not in it;
+   * `receiptOf` reads it again then.
+   */
+  private async claimRows(input: ClaimInput, site: { streamId: string; sites: string[] } | null): Promise<ClaimRow[]> {
+    const params: unknown[] = [input.scope, input.key, input.commandId, input.courseId, requestHash(input.body)];
+    if (!site) {
+      return (await this.query(
+        `WITH inserted AS (
+           INSERT INTO api.command_receipts (scope, command_key, command_id, course_id, request_hash) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (scope, command_key) DO NOTHING RETURNING command_id)
+         SELECT EXISTS (SELECT 1 FROM inserted) AS created, r.command_id, r.course_id, r.request_hash, r.refusal
+           FROM (SELECT 1) AS one LEFT JOIN api.command_receipts r ON r.scope = $1 AND r.command_key = $2`,
+        params,
+      )) as ClaimRow[];
+    }
+    return (await this.query(
+      `WITH started AS (
+         SELECT data ->> 'siteId' AS site_id FROM es.events WHERE stream_id = $6 AND stream_version = 1),
+       inserted AS (
+         INSERT INTO api.command_receipts (scope, command_key, command_id, course_id, request_hash)
+         SELECT $1, $2, $3, $4, $5 FROM started WHERE started.site_id = ANY ($7::text[])
+         ON CONFLICT (scope, command_key) DO NOTHING RETURNING command_id)
+       SELECT (SELECT site_id FROM started) AS site_id, EXISTS (SELECT 1 FROM inserted) AS created,
+              r.command_id, r.course_id, r.request_hash, r.refusal
+         FROM (SELECT 1) AS one LEFT JOIN api.command_receipts r ON r.scope = $1 AND r.command_key = $2`,
+      [...params, site.streamId, site.sites],
+    )) as ClaimRow[];
+  }
+
+  private async receiptOf(input: ClaimInput, claimed: ClaimRow): Promise<CommandReceipt> {
+    const base = { scope: input.scope, key: input.key };
+    if (claimed.created) return { ...base, commandId: input.commandId, courseId: input.courseId, refusal: null, created: true };
+    const row = claimed.command_id !== null ? (claimed as ReceiptRow) : await this.find(input.scope, input.key);
+    if (!row || row.request_hash !== requestHash(input.body) || row.course_id !== input.courseId) {
       throw new ApiError({ statusCode: 409, code: 'IDEMPOTENCY_KEY_REUSED', message: 'This Idempotency-Key was already used for a different request.' });
     }
-    return { scope: input.scope, key: input.key, commandId: row.command_id, courseId: row.course_id, refusal: row.refusal, created: false };
+    return { ...base, commandId: row.command_id, courseId: row.course_id, refusal: row.refusal, created: false };
   }
 
   async get(scope: string, key: string): Promise<Omit<CommandReceipt, 'created'> | null> {
@@ -106,6 +156,7 @@ export class CommandReceipts {
       return await this.db.query(sql, params);
     } catch (error) {
       if (error instanceof ApiError) throw error;
+      this.health.reportDatabaseError(error);
       throw ApiError.unavailable('The clinical record store');
     }
   }

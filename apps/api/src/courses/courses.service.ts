@@ -39,11 +39,13 @@ import { signedRecordHash } from '@care/crypto';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token-verifier';
 import { ApiError, type ErrorBody } from '../errors/api-error';
+import { DependencyHealth } from '../infrastructure/dependency-health';
 import { APP_CONFIG, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from '../infrastructure/tokens';
 import type { StartCourseDto } from './dto/start-course.dto';
 import { commandIdFor, CommandReceipts, deterministicId, type CommandReceipt } from './command-receipts.service';
 import { foldCourse } from './course-record';
 import { ActiveCourses } from './active-courses.service';
+import { CourseSites } from './course-sites';
 import { HTTP_COMMAND_TYPES } from './command-types';
 
 const COURSE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -53,6 +55,7 @@ const STATUS_POLL_MS = 2_000;
 /** The Update id of the start of every course (one per workflow). */
 const START_COMMAND_ID = 'start-course';
 const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
 
 /** Maps a protocol refusal to the error contract: hidden course 404, stale version 409, role 403, rule 422. */
 export const rejectionToError = (rejection: Rejection): ApiError => {
@@ -91,7 +94,8 @@ export type CommandStatus =
 
 /** The outcome of a Temporal call that did not end with an answer: the command may still be executed. */
 class OutcomeUnknown extends Error {
-  constructor(readonly reachable: boolean) {
+  /** `unavailable`: the transport says Temporal cannot be reached (not merely slow). */
+  constructor(readonly reachable: boolean, readonly unavailable = false) {
     super('outcome unknown');
   }
 }
@@ -107,6 +111,9 @@ class OutcomeUnknown extends Error {
  */
 @Injectable()
 export class CoursesService {
+  /** Sites of courses seen here: a repeat command to a course of the caller's site skips the site read. */
+  private readonly sites = new CourseSites();
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
@@ -115,6 +122,7 @@ export class CoursesService {
     private readonly receipts: CommandReceipts,
     private readonly audit: AuditService,
     private readonly activeCourses: ActiveCourses,
+    private readonly health: DependencyHealth,
   ) {}
 
   /** The command key of a request: the client's Idempotency-Key (checked), or a new one. */
@@ -164,6 +172,7 @@ export class CoursesService {
       const result = await this.temporalCall(() =>
         this.client.workflow.executeUpdateWithStart(submitCommandUpdate, { args: [command], updateId: START_COMMAND_ID, startWorkflowOperation: operation }),
       );
+      if (result.state.siteId) this.sites.set(courseId, result.state.siteId);
       return { status: 201, body: { courseId, ...result } };
     } catch (error) {
       const settled = await this.settle(error, receipt, courseId, commandKey);
@@ -179,9 +188,10 @@ export class CoursesService {
     const scope = commandScope(principal, courseId);
     const commandId = commandIdFor(scope, commandKey);
     const command = this.parseCommand(body, principal, correlationId, commandId);
-    // The site check runs on every request, a retry included, before anything is answered.
-    await this.requireCourseAtSite(principal, courseId);
-    const receipt = await this.receipts.claim({ scope, key: commandKey, commandId, courseId, body });
+    // The site check runs on every request, a retry included, before anything is answered: from the
+    // cache for a course of the caller's site seen before, otherwise in the claim's statement.
+    const claim = { scope, key: commandKey, commandId, courseId, body };
+    const receipt = this.knownAtSite(principal, courseId) ? await this.receipts.claim(claim) : await this.claimAtSite(principal, claim);
     if (receipt.refusal) throw refusal(new ApiError(receipt.refusal));
     if (!receipt.created) {
       const recorded = await this.recordedEvents(courseId, commandId);
@@ -312,17 +322,38 @@ export class CoursesService {
     if (!COURSE_ID.test(courseId)) throw ApiError.notFound();
   }
 
+  /**
+   * Whether the course is known (cached) to be at one of the caller's sites. Only that answer is taken
+   * from the cache: a course unknown here or of another site is read, so every refusal costs the same
+   * read and tells nothing about courses of other sites.
+   */
+  private knownAtSite(principal: Principal, courseId: string): boolean {
+    const site = this.sites.get(courseId);
+    return site !== undefined && principal.sites.includes(site);
+  }
+
   /** 404 unless the course's record exists and belongs to one of the caller's sites. */
   private async requireCourseAtSite(principal: Principal, courseId: string): Promise<void> {
+    if (this.knownAtSite(principal, courseId)) return;
     const [started] = await this.readStream(courseId, 1, 1);
+    if (started) this.sites.set(courseId, String(started.data['siteId']));
     if (!started || !principal.sites.includes(String(started.data['siteId']))) throw ApiError.notFound();
+  }
+
+  /** The site check and the receipt's claim in one statement: 404 (nothing written) unless the course is at the caller's site. */
+  private async claimAtSite(principal: Principal, claim: Parameters<CommandReceipts['claim']>[0]): Promise<CommandReceipt> {
+    const { siteId, receipt } = await this.receipts.claimAtSite(claim, courseStreamId(claim.courseId), principal.sites);
+    if (siteId !== null) this.sites.set(claim.courseId, siteId);
+    if (!receipt) throw ApiError.notFound();
+    return receipt;
   }
 
   /** The events a command recorded (they carry its id), oldest first. */
   private async recordedEvents(courseId: string, commandId: string): Promise<StoredEvent[]> {
     try {
       return await this.eventStore.readCommandEvents(courseStreamId(courseId), commandId);
-    } catch {
+    } catch (error) {
+      this.health.reportDatabaseError(error);
       throw ApiError.unavailable('The clinical record store');
     }
   }
@@ -334,7 +365,8 @@ export class CoursesService {
   private async readStream(courseId: string, fromVersion = 1, toVersion = Number.MAX_SAFE_INTEGER): Promise<StoredEvent[]> {
     try {
       return await this.eventStore.readStream(courseStreamId(courseId), fromVersion, toVersion);
-    } catch {
+    } catch (error) {
+      this.health.reportDatabaseError(error);
       throw ApiError.unavailable('The clinical record store');
     }
   }
@@ -356,7 +388,11 @@ export class CoursesService {
     const mapped = await this.mapTemporalError(error);
     const statusUrl = commandStatusUrl(courseId, commandKey);
     if (mapped instanceof OutcomeUnknown) {
-      if (!mapped.reachable) return ApiError.outcomeUnknown(commandKey, statusUrl);
+      if (!mapped.reachable) {
+        // Readiness reports an unreachable Temporal now, not after its next check.
+        if (mapped.unavailable) this.health.markDown('temporal');
+        return ApiError.outcomeUnknown(commandKey, statusUrl);
+      }
       return new PendingAnswer({
         courseId,
         commandId: commandKey,
@@ -395,7 +431,12 @@ export class CoursesService {
     if (transportFailure || isGrpcServiceError(error) || isGrpcServiceError((error as { cause?: unknown })?.cause)) {
       // Deadline exceeded: the request reached the server. Anything else: it may or may not have.
       const deadline = isGrpcServiceError(error) && error.code === GRPC_DEADLINE_EXCEEDED;
-      return new OutcomeUnknown(deadline);
+      const cause = (error as { cause?: unknown })?.cause;
+      const unavailable =
+        name === 'TransportError' ||
+        /connect|unavailable/i.test(String((error as Error)?.message)) ||
+        [error, cause].some((e) => isGrpcServiceError(e) && e.code === GRPC_UNAVAILABLE);
+      return new OutcomeUnknown(deadline, !deadline && unavailable);
     }
     return error;
   }

@@ -32,7 +32,18 @@ const TASK_QUEUE_TYPE_WORKFLOW = 1;
 
 type Cached = { at: number; value: Promise<boolean> };
 
-/** Reachability of PostgreSQL and Temporal, and whether a worker polls the course task queue; for /health/ready. */
+/** PostgreSQL (SQLSTATE class 08, shutdown 57P0x) or socket errors: the database is unreachable, not the query wrong. */
+export const isDatabaseConnectionError = (error: unknown): boolean => {
+  const code = String((error as { code?: unknown })?.code ?? (error as { driverError?: { code?: unknown } })?.driverError?.code ?? '');
+  if (/^08|^57P0[1-3]$|^E[A-Z]+$/.test(code)) return true;
+  return /Connection terminated|ECONNREFUSED|timeout exceeded when trying to connect|not yet established|not initialized/i.test(String((error as Error)?.message ?? ''));
+};
+
+/**
+ * Reachability of PostgreSQL and Temporal, and whether a worker polls the course task queue; for
+ * /health/ready. Checked there only (never per request); a request that found a dependency
+ * unreachable reports it with `markDown`, so readiness says so at once instead of after its cache.
+ */
 @Injectable()
 export class DependencyHealth {
   private readonly cache = new Map<string, Cached>();
@@ -69,6 +80,16 @@ export class DependencyHealth {
       const alive = (response.pollers ?? []).some((p) => p.lastAccessTime && Number(p.lastAccessTime.seconds ?? 0) * 1000 >= freshSince);
       if (!alive) throw new Error('no worker polls the task queue');
     });
+  }
+
+  /** A call failed because the dependency is unreachable: readiness answers "down" until its next check. */
+  markDown(name: 'database' | 'temporal'): void {
+    this.cache.set(name, { at: Date.now(), value: Promise.resolve(false) });
+  }
+
+  /** `markDown('database')` when `error` says PostgreSQL is unreachable. */
+  reportDatabaseError(error: unknown): void {
+    if (isDatabaseConnectionError(error)) this.markDown('database');
   }
 
   private cached(name: string, check: () => Promise<unknown>): Promise<boolean> {
