@@ -39,24 +39,33 @@ const main = async () => {
     await Promise.all(
       Array.from({ length: 8 }, async (_, w) => {
         for (let s = w; s < streams; s += 8) {
-          for (let v = 0; v < perStream; v++) await store.append(`bench-${s}`, 'bench', v, [{ type: 'Something', schemaVersion: 1, data: { v }, metadata: meta }]);
+          for (let v = 0; v < perStream; v++) {
+            // A first event naming its site and patient, as a course's does: every row carries them.
+            const data = v === 0 ? { siteId: `site-${s % 4}`, patientRef: `P-${s}` } : { v, performedAt: '2026-01-01T00:00:00Z' };
+            await store.append(`bench-${s}`, 'bench', v, [{ type: v === 0 ? 'CourseStarted' : 'DoseAdministered', schemaVersion: 1, data, metadata: meta }]);
+          }
         }
       }),
     );
     const appendMs = Date.now() - t;
     const total = streams * perStream;
-    // Baseline: the same rows (same columns, precomputed hashes) by plain INSERT, same concurrency.
-    await db.query('CREATE TABLE bench_raw (LIKE es.events INCLUDING DEFAULTS)');
-    const rows = await db.query('SELECT stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, prev_hash, hash, hash_alg FROM es.events');
+    // Baseline: the same rows (same columns, precomputed hashes) by plain INSERT, same concurrency, into
+    // a copy of the table with the same indexes, generated columns and defaults (no triggers): what is
+    // left of the ratio is the append's own work (hashing, compare-and-set, idempotency check).
+    await db.query('CREATE TABLE bench_raw (LIKE es.events INCLUDING ALL)');
+    const rows = await db.query(
+      'SELECT stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, prev_hash, hash, hash_alg, site_id, patient_ref, clinical_time, late_entry FROM es.events',
+    );
     t = Date.now();
     await Promise.all(
       Array.from({ length: 8 }, async (_, w) => {
         for (let i = w; i < rows.length; i += 8) {
           const r = rows[i];
           await db.query(
-            `INSERT INTO bench_raw (global_position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, prev_hash, hash, hash_alg)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-            [i, r.stream_id, r.stream_version, r.event_id, r.event_type, r.schema_version, r.data, r.metadata, r.recorded_at, r.prev_hash, r.hash, r.hash_alg],
+            `INSERT INTO bench_raw (stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, prev_hash, hash, hash_alg,
+                                    site_id, patient_ref, clinical_time, late_entry)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+            [r.stream_id, r.stream_version, r.event_id, r.event_type, r.schema_version, r.data, r.metadata, r.recorded_at, r.prev_hash, r.hash, r.hash_alg, r.site_id, r.patient_ref, r.clinical_time, r.late_entry],
           );
         }
       }),

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { auditColumnsOf } from './audit-columns/audit-columns';
-import { eventHash, eventIdFor, GENESIS_HASH, HASH_ALGORITHM } from './hash-chain';
+import { AppendBatcher, AppendRefusedError, type StoredRow } from './append-batcher';
+import { eventHash, eventIdFor, GENESIS_HASH } from './hash-chain';
 
 /** An event as a writer hands it over: type, schema version, data and metadata. */
 export type NewEvent = {
@@ -75,7 +76,11 @@ export class EventStore {
    */
   private readonly lastHashes = new Map<string, { version: number; hash: string }>();
 
-  constructor(private readonly db: DataSource, private readonly clock: () => Date = () => new Date()) {}
+  private readonly batcher: AppendBatcher;
+
+  constructor(private readonly db: DataSource, private readonly clock: () => Date = () => new Date()) {
+    this.batcher = new AppendBatcher(db);
+  }
 
   private rememberHash(streamId: string, version: number, hash: string): void {
     this.lastHashes.delete(streamId);
@@ -123,43 +128,41 @@ export class EventStore {
     });
 
     const audit = events.map((e, i) => auditColumnsOf(e.type, e.data, rows[i]!.metadata));
+    let result: StoredRow[];
     try {
-      const result = (await this.db.query(
-        `SELECT * FROM es.append_events($1, $2, $3, $4, $5::uuid[], $6::text[], $7::integer[], $8::jsonb[], $9::jsonb[],
-                                        $10::timestamptz[], $11::text[], $12::text[], $13, $14::text[], $15::jsonb[])`,
-        [
-          streamId,
-          streamType,
-          expectedVersion,
-          prevHash,
-          rows.map((r) => r.id),
-          events.map((e) => e.type),
-          events.map((e) => e.schemaVersion),
-          events.map((e) => JSON.stringify(e.data)),
-          rows.map((r) => JSON.stringify(r.metadata)),
-          events.map(() => recordedAt),
-          rows.map((r) => r.prev),
-          rows.map((r) => r.hash),
-          HASH_ALGORITHM,
-          audit.map((a) => a.clinicalTime),
-          audit.map((a) => (a.lateEntry ? JSON.stringify(a.lateEntry) : null)),
-        ],
-      )) as { global_position: string; stream_version: string; event_id: string; recorded_at: Date; hash: string }[];
-      const last = result[result.length - 1];
-      if (last) this.rememberHash(streamId, Number(last.stream_version), last.hash);
-      return result.map((r) => ({
-        globalPosition: String(r.global_position),
-        streamVersion: Number(r.stream_version),
-        eventId: r.event_id,
-        recordedAt: r.recorded_at.toISOString(),
-        hash: r.hash,
-      }));
+      result = await this.batcher.submit({
+        streamId,
+        streamType,
+        expectedVersion,
+        prevHash,
+        events: events.map((e, i) => ({
+          id: rows[i]!.id,
+          type: e.type,
+          schemaVersion: e.schemaVersion,
+          data: JSON.stringify(e.data),
+          metadata: JSON.stringify(rows[i]!.metadata),
+          recordedAt,
+          prevHash: rows[i]!.prev,
+          hash: rows[i]!.hash,
+          clinicalTime: audit[i]!.clinicalTime,
+          lateEntry: audit[i]!.lateEntry ? JSON.stringify(audit[i]!.lateEntry) : null,
+        })),
+      });
     } catch (error) {
-      if ((error as { code?: string }).code === 'ES409' || (error as { code?: string }).code === '23505') {
+      if (error instanceof AppendRefusedError && (error.code === 'ES409' || error.code === '23505')) {
         throw new StreamVersionConflictError(streamId, expectedVersion);
       }
       throw error;
     }
+    const last = result[result.length - 1];
+    if (last) this.rememberHash(streamId, Number(last.stream_version), last.hash);
+    return result.map((r) => ({
+      globalPosition: String(r.global_position),
+      streamVersion: Number(r.stream_version),
+      eventId: r.event_id,
+      recordedAt: r.recorded_at.toISOString(),
+      hash: r.hash,
+    }));
   }
 
   /** The events of one stream from `fromVersion` to `toVersion` (inclusive), oldest first. */

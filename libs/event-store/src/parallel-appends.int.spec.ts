@@ -27,3 +27,39 @@ describe('parallel appends to one stream', () => {
     }
   });
 });
+
+describe('concurrent appends through one store (group commit)', () => {
+  it('shares commits, and a conflicting or repeated append affects only itself', async () => {
+    const db = await freshDatabase();
+    try {
+      const store = new EventStore(db.owner);
+      const event = (n: number) => ({ type: 'Something', schemaVersion: 1, data: { n }, metadata: meta });
+      await store.append('course-behind', 'course', 0, [event(0)]);
+      const results = await Promise.allSettled([
+        ...Array.from({ length: 30 }, (_, i) => store.append(`course-g${i}`, 'course', 0, [event(i), event(i + 100)])),
+        // Not at version 5: refused alone.
+        store.append('course-behind', 'course', 5, [event(-1)]),
+        // The same append twice (a retry racing its original): both answer with the one stored row.
+        store.append('course-twice', 'course', 0, [event(7)]),
+        store.append('course-twice', 'course', 0, [event(7)]),
+      ]);
+      expect(results.slice(0, 30).every((r) => r.status === 'fulfilled')).toBe(true);
+      expect(results[30]).toMatchObject({ status: 'rejected', reason: expect.any(StreamVersionConflictError) });
+      const [a, b] = results.slice(31) as PromiseFulfilledResult<{ eventId: string; globalPosition: string }[]>[];
+      expect(a!.status).toBe('fulfilled');
+      expect(b!.value).toEqual(a!.value);
+
+      const [{ streams, transactions, events }] = (await db.owner.query(
+        `SELECT count(DISTINCT stream_id)::int AS streams, count(DISTINCT transaction_id)::int AS transactions, count(*)::int AS events
+           FROM es.events WHERE stream_id LIKE 'course-g%' OR stream_id = 'course-twice'`,
+      )) as [{ streams: number; transactions: number; events: number }];
+      expect({ streams, events }).toEqual({ streams: 31, events: 61 });
+      // 32 appends arrived together: the first went alone, the rest shared a commit.
+      expect(transactions).toBeLessThanOrEqual(3);
+      expect(await store.readStream('course-behind')).toHaveLength(1);
+      for (let i = 0; i < 30; i++) expect(verifyStream(await store.readStream(`course-g${i}`)).ok).toBe(true);
+    } finally {
+      await db.drop();
+    }
+  });
+});

@@ -65,6 +65,8 @@ export class AuditFilterColumns1764500000000 implements MigrationInterface {
     await q.query(`CREATE INDEX events_site_role ON es.events (site_id, actor_role, transaction_id, global_position)`);
     await q.query(`CREATE INDEX events_site_type ON es.events (site_id, event_type, transaction_id, global_position)`);
     await q.query(`CREATE INDEX events_site_recorded_at ON es.events (site_id, recorded_at)`);
+    // An entry of a correction shows the value before it: the previous correction of the same event.
+    await q.query(`CREATE INDEX events_corrections ON es.events (stream_id, (data ->> 'eventVersion'), stream_version) WHERE event_type = 'EventCorrected'`);
     // Replaced by the indexes above.
     await q.query(`DROP INDEX es.events_course_patient`);
     await q.query(`DROP INDEX es.events_actor`);
