@@ -17,15 +17,15 @@ import {
 import type { Principal } from '../auth/token-verifier';
 import { ApiError } from '../errors/api-error';
 import { APP_CONFIG, DATA_SOURCE } from '../infrastructure/tokens';
-import { CORRECTION_JSON, CSV_HEADER, CSV_LINE, CSV_VALUES, ENTRY_JSON, type AuditEntry } from './audit-entry';
+import { CSV_HEADER, csvLine, ENTRY_COLUMNS, ENTRY_JOINS, entryLine, toAuditEntry, type EntryRow } from './audit-entry';
 import type { AccessLogQueryDto, AuditEventsQueryDto, DenialsQueryDto, VerifyQueryDto } from './dto/audit-query.dto';
 
 /** Signs and checks ledger checkpoints; created from configuration on first use. */
 export const LEDGER_SIGNER = Symbol('LEDGER_SIGNER');
 
 type Cursor = { txid: string; position: string };
-/** An upper bound past every event (largest xid8 and bigint): "no upper bound" that still is an index condition. */
-const LOG_END: Cursor = { txid: '18446744073709551615', position: '9223372036854775807' };
+/** The largest cursor PostgreSQL can hold (largest xid8 and bigint). */
+const LARGEST_CURSOR: Cursor = { txid: '18446744073709551615', position: '9223372036854775807' };
 /** Entries per export query: large enough that the per-query cost vanishes, small enough to stay a few MiB. */
 const EXPORT_BATCH = 2000;
 
@@ -34,7 +34,7 @@ const decodeCursor = (raw: string | undefined): Cursor => {
   if (raw === undefined) return { txid: '0', position: '0' };
   const match = /^(\d{1,20}):(\d{1,19})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
   // Digits beyond the range of xid8 / bigint would reach PostgreSQL as an error, not as "no such cursor".
-  if (!match || BigInt(match[1]!) > BigInt(LOG_END.txid) || BigInt(match[2]!) > BigInt(LOG_END.position)) {
+  if (!match || BigInt(match[1]!) > BigInt(LARGEST_CURSOR.txid) || BigInt(match[2]!) > BigInt(LARGEST_CURSOR.position)) {
     throw ApiError.badRequest([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
   }
   return { txid: match[1]!, position: match[2]! };
@@ -115,10 +115,10 @@ export class AuditService {
       params,
     );
     const query = entriesQuery(sites, filter, after, limit + 1, null, params);
-    let rows: { txid: string; position: string; entry: string }[];
+    let rows: (EntryRow & { txid: string })[];
     try {
       rows = (await this.db.query(
-        `WITH ${logged}, ${query.ctes} SELECT e.txid, e.global_position::text AS position, ${ENTRY_JSON}::text AS entry ${query.from} ORDER BY e.transaction_id, e.global_position`,
+        `WITH ${logged}, ${query.ctes} SELECT e.txid, ${ENTRY_COLUMNS} FROM page e ${ENTRY_JOINS} ORDER BY e.transaction_id, e.global_position`,
         params,
       )) as typeof rows;
     } catch {
@@ -128,7 +128,7 @@ export class AuditService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      entries: page.map((r) => JSON.parse(r.entry) as AuditEntry),
+      entries: page.map(toAuditEntry),
       nextCursor: more && last ? encodeCursor({ txid: last.txid, position: last.position }) : null,
     };
   }
@@ -144,23 +144,20 @@ export class AuditService {
     await this.record(principal, { action: 'export', resource: 'audit-export', courseId: filter.courseId ?? null, query: { ...filter, format }, outcome: 'ok', correlationId }, this.sitesOf(principal, filter));
     const sites = this.sitesOf(principal, filter);
     const [{ horizon }] = (await this.db.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`)) as [{ horizon: string }];
-    const line = format === 'csv' ? CSV_LINE : `${ENTRY_JSON}::text || E'\\n'`;
+    const line = format === 'csv' ? csvLine : entryLine;
     if (format === 'csv') yield CSV_HEADER;
     let after: Cursor = { txid: '0', position: '0' };
     for (;;) {
       const params: unknown[] = [];
       const query = entriesQuery(sites, filter, after, EXPORT_BATCH, horizon, params);
-      const [batch] = (await this.db.query(
-        `WITH ${query.ctes}, lines AS (SELECT e.transaction_id, e.global_position, ${line} AS line ${query.from} ${format === 'csv' ? CSV_VALUES : ''})
-         SELECT count(*)::int AS n, string_agg(line, '' ORDER BY transaction_id, global_position) AS text,
-                (array_agg(transaction_id::text ORDER BY transaction_id DESC, global_position DESC))[1] AS txid,
-                (array_agg(global_position::text ORDER BY transaction_id DESC, global_position DESC))[1] AS position
-           FROM lines`,
+      const rows = (await this.db.query(
+        `WITH ${query.ctes} SELECT e.txid, ${ENTRY_COLUMNS} FROM page e ${ENTRY_JOINS} ORDER BY e.transaction_id, e.global_position`,
         params,
-      )) as [{ n: number; text: string | null; txid: string | null; position: string | null }];
-      if (batch.n > 0) yield batch.text!;
-      if (batch.n < EXPORT_BATCH) return;
-      after = { txid: batch.txid!, position: batch.position! };
+      )) as (EntryRow & { txid: string })[];
+      if (rows.length > 0) yield rows.map(line).join('');
+      if (rows.length < EXPORT_BATCH) return;
+      const last = rows[rows.length - 1]!;
+      after = { txid: last.txid, position: last.position };
     }
   }
 
@@ -250,10 +247,10 @@ export class AuditService {
 }
 
 /**
- * The query of a page of entries (parameters appended to `params`): a CTE `page` of at most `limit` matching events after `after`, per
- * site an index range in the stable order (each filter has an index led by the site; see migration
- * AuditFilterColumns), merged across the caller's sites; `from` joins what an entry shows of a
- * correction. `horizon`: the export's fixed cut, or null for the xmin rule of the moment.
+ * The query of a page of entries (parameters appended to `params`): a CTE `page` of at most `limit`
+ * matching events after `after`, per site an index range in the stable order (each filter has an index
+ * led by the site; see migration AuditFilterColumns), merged across the caller's sites. `horizon`: the
+ * export's fixed cut, or null for the xmin rule of the moment.
  */
 const entriesQuery = (sites: string[], f: AuditEventsQueryDto, after: Cursor, limit: number, horizon: string | null, params: unknown[]) => {
   const p = (value: unknown, type: string): string => {
@@ -280,19 +277,5 @@ const entriesQuery = (sites: string[], f: AuditEventsQueryDto, after: Cursor, li
       `(SELECT e.*, e.transaction_id::text AS txid FROM es.events e WHERE e.site_id = ${p(site, 'text')} AND ${conditions}
          ORDER BY e.transaction_id, e.global_position LIMIT ${lim})`,
   );
-  return {
-    ctes: `page AS (SELECT * FROM (${perSite.join(' UNION ALL ')}) u ORDER BY u.transaction_id, u.global_position LIMIT ${lim})`,
-    // Laterals with the event type as a one-time filter: only a correction looks anything up.
-    from: `FROM page e
-      LEFT JOIN LATERAL (
-           SELECT c0.event_type, c0.data FROM es.events c0
-            WHERE e.event_type = 'EventCorrected' AND c0.stream_id = e.stream_id
-              AND c0.stream_version = CASE WHEN e.data ->> 'eventVersion' ~ '^[0-9]{1,18}$' THEN (e.data ->> 'eventVersion')::bigint END) c ON true
-      LEFT JOIN LATERAL (
-           SELECT pc.data -> 'values' AS values FROM es.events pc
-            WHERE e.event_type = 'EventCorrected' AND pc.stream_id = e.stream_id AND pc.event_type = 'EventCorrected'
-              AND pc.stream_version < e.stream_version AND pc.data ->> 'eventVersion' = e.data ->> 'eventVersion'
-            ORDER BY pc.stream_version DESC LIMIT 1) p ON true
-      CROSS JOIN LATERAL (SELECT ${CORRECTION_JSON} AS correction) k`,
-  };
+  return { ctes: `page AS (SELECT * FROM (${perSite.join(' UNION ALL ')}) u ORDER BY u.transaction_id, u.global_position LIMIT ${lim})` };
 };
