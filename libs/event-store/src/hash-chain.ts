@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 /** The algorithm tag stored beside every hash, so a later algorithm can be introduced without ambiguity. */
@@ -28,6 +28,84 @@ export const eventHash = (fields: HashedEventFields): string => {
   const canonical = canonicalize(normalised);
   if (canonical === undefined) throw new Error('event is not serialisable to canonical JSON');
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
+};
+
+/**
+ * The canonical JSON `canonicalize` gives, written in one pass without a copy, for plain JSON data
+ * only: what JSON.parse (so a jsonb column) hands back. Undefined for anything else (undefined, a
+ * function, a non-finite number, a class instance, toJSON), where the caller takes the slow path.
+ * Strings, numbers and keys are written by JSON.stringify and sorted as `canonicalize` does.
+ */
+export const canonicalJson = (value: unknown): string | undefined => {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return undefined;
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          const item = canonicalJson(value[i]);
+          if (item === undefined) return undefined;
+          out += i === 0 ? item : `,${item}`;
+        }
+        return `${out}]`;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) return undefined;
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record);
+      // Insertion sort for the usual few keys (`<` on strings is the UTF-16 order sort() uses).
+      if (keys.length > 16) keys.sort();
+      else for (let i = 1; i < keys.length; i++) {
+        const key = keys[i]!;
+        let j = i - 1;
+        while (j >= 0 && keys[j]! > key) {
+          keys[j + 1] = keys[j]!;
+          j--;
+        }
+        keys[j + 1] = key;
+      }
+      let out = '{';
+      for (let i = 0; i < keys.length; i++) {
+        const item = canonicalJson(record[keys[i]!]);
+        if (item === undefined) return undefined;
+        out += (i === 0 ? '' : ',') + JSON.stringify(keys[i]) + ':' + item;
+      }
+      return out + '}';
+    }
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * `eventHash` for fields read back from the store (data and metadata straight from their jsonb
+ * columns): no JSON round trip, one pass. Always the same hash as `eventHash`, which it falls back
+ * to for anything `canonicalJson` does not take; the verifier's hot path.
+ */
+export const storedEventHash = (fields: HashedEventFields): string => {
+  const data = canonicalJson(fields.data);
+  const metadata = canonicalJson(fields.metadata);
+  const version = fields.streamVersion;
+  const schema = fields.schemaVersion;
+  // Exactly the eight fields (an extra one would be hashed by eventHash): else the slow path.
+  if (Object.keys(fields).length !== 8 || data === undefined || metadata === undefined || !Number.isFinite(version) || !Number.isFinite(schema) || typeof fields.streamId !== 'string' ||
+      typeof fields.eventId !== 'string' || typeof fields.eventType !== 'string' || typeof fields.prevHash !== 'string') {
+    return eventHash(fields);
+  }
+  // The keys of { tag, ...fields } in sorted order.
+  const canonical =
+    `{"data":${data},"eventId":${JSON.stringify(fields.eventId)},"eventType":${JSON.stringify(fields.eventType)},"metadata":${metadata},` +
+    `"prevHash":${JSON.stringify(fields.prevHash)},"schemaVersion":${JSON.stringify(schema)},"streamId":${JSON.stringify(fields.streamId)},` +
+    `"streamVersion":${JSON.stringify(version)},"tag":${JSON.stringify(HASH_ALGORITHM)}}`;
+  return hash('sha256', canonical, 'hex');
 };
 
 // RFC 4122 name-based (v5) UUID namespace for event ids; fixed forever, changing it breaks idempotency.

@@ -75,14 +75,16 @@ export const ENTRY_JOINS = `
 
 const text = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
 const json = (v: string | null): string => v ?? 'null';
+// Text PostgreSQL formatted from a bigint, a uuid or a timestamp: nothing in it needs escaping.
+const plain = (v: string): string => `"${v}"`;
 
 /** One entry as a JSON line (newline included), in the key order of {@link AuditEntry}. */
 export const entryLine = (r: EntryRow): string =>
-  `{"position":${text(r.position)},"eventId":${text(r.event_id)},"courseId":${text(r.course_id)},"streamVersion":${r.stream_version},` +
+  `{"position":${plain(r.position)},"eventId":${plain(r.event_id)},"courseId":${text(r.course_id)},"streamVersion":${r.stream_version},` +
   `"siteId":${text(r.site_id)},"patientRef":${text(r.patient_ref)},` +
   `"who":{"id":${text(r.actor_id)},"name":${text(r.actor_name)},"role":${text(r.actor_role)},"siteId":${text(r.actor_site)}},` +
   `"what":{"type":${text(r.event_type)},"schemaVersion":${r.schema_version},"data":${r.data_json}},` +
-  `"when":{"recordedAt":${text(r.recorded_at)},"occurredAt":${text(r.occurred_at)},"clinicalTime":${text(r.clinical_time)},"lateEntry":${json(r.late_entry_json)}},` +
+  `"when":{"recordedAt":${plain(r.recorded_at)},"occurredAt":${text(r.occurred_at)},"clinicalTime":${text(r.clinical_time)},"lateEntry":${json(r.late_entry_json)}},` +
   `"why":${text(r.why)},"signature":${json(r.signature_json)},"voidedSignature":${json(r.voided_signature_json)},"correction":${json(r.correction_json)},` +
   `"correlationId":${text(r.correlation_id)},"hash":${text(r.hash)}}\n`;
 

@@ -5,6 +5,7 @@ export const whereOf = (m: LedgerMismatch): string => {
   const leaf = m.leafIndex !== null ? ` (ledger entry ${m.leafIndex})` : '';
   if (m.source === 'event') return `the event at position ${m.position}${leaf}`;
   if (m.source === 'access') return `access-log row ${m.position}${leaf}`;
+  if (m.source === 'node') return `the stored tree node ${m.position} (level:index, from ledger entry ${m.leafIndex ?? '?'})`;
   return `the signed checkpoint of ${m.position} entries`;
 };
 
@@ -34,6 +35,10 @@ export const explain = (m: LedgerMismatch): string => {
       return `The signed checkpoint of ${m.position} entries does not verify: its signature, its origin, its size or its root hash is not what was signed with the ledger key.`;
     case 'leaves without checkpoint':
       return `The ledger holds ${m.position} entries, but its latest signed checkpoint covers ${m.leafIndex ?? 0}: entries were added without a checkpoint, or the latest checkpoints were removed.`;
+    case 'node changed':
+      return `${capital(where)} is missing or is not the hash of the entries it covers: the stored tree, which inclusion proofs read, was rewritten.`;
+    case 'audit columns changed':
+      return `The site, patient, clinical time or late entry stored with ${where} is not what its recorded content gives: an audit filter could have hidden it or shown it under another course.`;
     default:
       return `${capital(where)}: ${String(m.reason)}.`;
   }

@@ -1,5 +1,6 @@
 import canonicalize from 'canonicalize';
-import { leafHash } from './merkle';
+import { canonicalJson } from '../hash-chain';
+import { leafHash, leafHashOfText } from './merkle';
 
 /** What a ledger leaf points at: an event (by global position) or a read-access row (by access id). */
 export type LedgerSource = 'event' | 'access';
@@ -21,7 +22,8 @@ export type AccessRow = {
 };
 
 const canonicalBytes = (value: unknown): Buffer => {
-  const text = canonicalize(value);
+  // The one-pass writer where it applies (plain data: the same text), else the library.
+  const text = canonicalJson(value) ?? canonicalize(value);
   if (text === undefined) throw new Error('ledger entry is not serialisable to canonical JSON');
   return Buffer.from(text, 'utf8');
 };
@@ -31,7 +33,10 @@ const canonicalBytes = (value: unknown): Buffer => {
  * predecessor; the verifier separately recomputes that hash from the content.
  */
 export const eventLeafHash = (globalPosition: string, streamId: string, streamVersion: number, hash: string): Buffer =>
-  leafHash(canonicalBytes(['event', globalPosition, streamId, streamVersion, hash]));
+  // Strings and a finite number: JSON.stringify writes exactly the canonical text (verification's hot path).
+  typeof globalPosition === 'string' && typeof streamId === 'string' && typeof hash === 'string' && Number.isFinite(streamVersion)
+    ? leafHashOfText(JSON.stringify(['event', globalPosition, streamId, streamVersion, hash]))
+    : leafHash(canonicalBytes(['event', globalPosition, streamId, streamVersion, hash]));
 
 /** Leaf of a read-access row: every column of it, in canonical JSON. */
 export const accessLeafHash = (row: AccessRow): Buffer =>

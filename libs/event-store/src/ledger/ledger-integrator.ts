@@ -1,11 +1,11 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { CheckpointSigner, formatNote } from './checkpoint-signer';
 import { accessLeafHash, eventLeafHash, type AccessRow } from './ledger-entry';
-import { extendFrontier, frontierRoot, type Frontier } from './merkle';
+import { extendFrontierWithNodes, frontierRoot, type Frontier, type TreeNode } from './merkle';
 
 // Only one integrator may append leaves at a time: two would number leaves twice. Any constant works
-// as long as every process uses the same one.
-const LEDGER_LOCK = 7_420_191;
+// as long as every process uses the same one (the ledger-nodes migration takes it too).
+export const LEDGER_LOCK = 7_420_191;
 
 export type IntegrationResult = { integrated: number; treeSize: number; rootHash: string | null; skipped: boolean };
 type BatchResult = IntegrationResult & { more: boolean };
@@ -20,8 +20,8 @@ export const SAFE_HORIZON = `pg_snapshot_xmin(pg_current_snapshot())`;
 
 /**
  * Appends every event and read-access row committed since the last run to the ledger, in xmin-safe
- * order, and signs a checkpoint over the whole tree. Leaves and checkpoint are written in one
- * transaction. Returns at once (skipped) when another process holds the integrator lock.
+ * order, and signs a checkpoint over the whole tree. Leaves, the tree nodes they complete and the
+ * checkpoint are written in one transaction. Returns at once (skipped) when another process holds the integrator lock.
  */
 export const integrateLedger = async (
   db: DataSource,
@@ -51,6 +51,18 @@ export const integrateLedger = async (
   }
 };
 
+/** Writes completed subtrees to audit.ledger_nodes (in the caller's transaction), a few thousand rows a statement. */
+export const insertNodes = async (runner: QueryRunner, nodes: TreeNode[]): Promise<void> => {
+  for (let at = 0; at < nodes.length; at += 10_000) {
+    const chunk = nodes.slice(at, at + 10_000);
+    await runner.query(
+      `INSERT INTO audit.ledger_nodes (level, node_index, hash)
+       SELECT u.level, u.node_index, decode(u.hash, 'hex') FROM unnest($1::smallint[], $2::bigint[], $3::text[]) AS u (level, node_index, hash)`,
+      [chunk.map((n) => n.level), chunk.map((n) => n.index), chunk.map((n) => n.hash.toString('hex'))],
+    );
+  }
+};
+
 const lastCursor = async (runner: QueryRunner, source: string): Promise<{ txid: string; position: string }> => {
   const rows = (await runner.query(
     `SELECT source_transaction_id::text AS txid, source_position::text AS position
@@ -69,11 +81,12 @@ const integrateBatch = async (runner: QueryRunner, signer: CheckpointSigner, ori
     root_hash: string;
     frontier: StoredFrontier;
   }[];
-  const [count] = (await runner.query(`SELECT count(*)::int AS n FROM audit.ledger_leaves`)) as { n: number }[];
+  // The next leaf index, from the primary key (O(log n); a count of the leaves grew with the log).
+  const [last] = (await runner.query(`SELECT COALESCE(max(leaf_index) + 1, 0)::text AS n FROM audit.ledger_leaves`)) as { n: string }[];
   const treeSize = head ? Number(head.size) : 0;
-  if ((count?.n ?? 0) !== treeSize) {
+  if (Number(last?.n ?? 0) !== treeSize) {
     // Leaves and checkpoints are written together, so this only happens if someone wrote around us.
-    throw new Error(`ledger holds ${count?.n} leaves but the last checkpoint covers ${treeSize}; run verification`);
+    throw new Error(`ledger leaves end at index ${Number(last?.n ?? 0) - 1} but the last checkpoint covers ${treeSize}; run verification`);
   }
   let frontier: Frontier = head ? toFrontier(head.frontier) : [];
 
@@ -107,10 +120,14 @@ const integrateBatch = async (runner: QueryRunner, signer: CheckpointSigner, ori
        FROM unnest($2::text[], $3::bigint[], $4::xid8[], $5::text[]) WITH ORDINALITY AS u (source, position, txid, hash, ord)`,
     [treeSize, leaves.map((l) => l.source), leaves.map((l) => l.position), leaves.map((l) => l.txid), leaves.map((l) => l.hash.toString('hex'))],
   );
-  frontier = extendFrontier(
+  // The subtrees these leaves complete, in the same transaction: a proof never finds a leaf without its nodes.
+  const step = extendFrontierWithNodes(
     frontier,
+    treeSize,
     leaves.map((l) => l.hash),
   );
+  await insertNodes(runner, step.nodes);
+  frontier = step.frontier;
   const newSize = treeSize + leaves.length;
   const root = frontierRoot(frontier);
   const note = formatNote({ origin, treeSize: newSize, rootHash: root, timestamp: clock().toISOString() });

@@ -82,6 +82,19 @@ describe('signed ledger: tamper evidence', () => {
     expect((await verify()).firstMismatch).toMatchObject({ source: 'event', position: positions[6], reason: 'content changed' });
   });
 
+  it('finds an event moved to another site or patient in its stored audit columns (what filters and entries show)', async () => {
+    await superuserSql(`UPDATE es.events SET site_id = 'site-x' WHERE global_position = $1`, [positions[5]]);
+    expect((await verify()).firstMismatch).toMatchObject({ source: 'event', position: positions[5], reason: 'audit columns changed' });
+    const leaf = (await owner.query(`SELECT leaf_index::int AS i FROM audit.ledger_leaves WHERE source = 'event' AND source_position = $1`, [positions[5]])) as { i: number }[];
+    // A range holding the event finds it too.
+    expect((await verifyLedger(owner, signer, { origin: ORIGIN, fromLeaf: leaf[0]!.i, toLeaf: leaf[0]!.i + 1 })).firstMismatch).toMatchObject({ reason: 'audit columns changed' });
+  });
+
+  it('finds a changed clinical time at its position', async () => {
+    await superuserSql(`UPDATE es.events SET clinical_time = '2020-01-01T00:00:00.000Z' WHERE global_position = $1`, [positions[3]]);
+    expect((await verify()).firstMismatch).toMatchObject({ source: 'event', position: positions[3], reason: 'audit columns changed' });
+  });
+
   it('finds a changed row whose hash the attacker recomputed', async () => {
     const [r] = (await owner.query(`SELECT * FROM es.events WHERE global_position = $1`, [positions[2]])) as any[];
     const forged = eventHash({

@@ -10,6 +10,7 @@ import { CreateActiveCourses1764300000002 } from './1764300000002-create-active-
 import { WorklistOpenEnded1764400000000 } from './1764400000000-worklist-open-ended';
 import { AuditFilterColumns1764500000000 } from './1764500000000-audit-filter-columns';
 import { AppendBatch1764500000002 } from './1764500000002-append-batch';
+import { LedgerNodes1764500000001 } from './1764500000001-ledger-nodes';
 
 /** Every migration, in order. Listed explicitly so the compiled app never depends on file globs. */
 export const MIGRATIONS = [
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   CreateActiveCourses1764300000002,
   WorklistOpenEnded1764400000000,
   AuditFilterColumns1764500000000,
+  LedgerNodes1764500000001,
   AppendBatch1764500000002,
 ];

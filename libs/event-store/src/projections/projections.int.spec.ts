@@ -15,6 +15,17 @@ const started = (n: number): NewEvent => ({
 const other = (i: number): NewEvent => ({ type: 'SomethingNewer', schemaVersion: 1, data: { i, reason: 'because' }, metadata: meta });
 
 const runAll = (db: DataSource) => Promise.all(PROJECTIONS.map((p) => runProjection(db, p, { batchSize: 7 })));
+/**
+ * Runs the projections until they hold every committed event (bounded): the horizon is the whole
+ * cluster's, and another suite's transaction (a migration of its own database) may hold it a moment.
+ */
+const runUntilCaughtUp = async (db: DataSource) => {
+  for (const end = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 50))) {
+    await runAll(db);
+    const status = await projectionStatus(db, PROJECTIONS);
+    if (status.every((s) => s.eventsBehind === 0) || Date.now() > end) return;
+  }
+};
 
 describe('projections under concurrent writers', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -39,14 +50,24 @@ describe('projections under concurrent writers', () => {
     await t1.connect();
     await t1.startTransaction();
     await new EventStore(t1 as unknown as DataSource).append('course-held', 'course', 1, [other(1)]);
-    await store.append('course-late', 'course', 0, [started(3)]);
-    await runAll(db.owner);
-    const before = (await db.owner.query(`SELECT stream_id FROM projections.patient_timeline ORDER BY global_position`)) as { stream_id: string }[];
-    // The runner stops before T2's event: reading it now would move the checkpoint past T1's.
-    expect(before.map((r) => r.stream_id)).toEqual(['course-held']);
-    await t1.commitTransaction();
-    await t1.release();
-    await runAll(db.owner);
+    try {
+      await store.append('course-late', 'course', 0, [started(3)]);
+      // The horizon is the whole cluster's: another suite's transaction (a migration of its own
+      // database) may hold it before course-held's first event for a moment.
+      let before: { stream_id: string }[] = [];
+      for (const end = Date.now() + 30_000; before.length === 0 && Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+        await runAll(db.owner);
+        before = (await db.owner.query(`SELECT stream_id FROM projections.patient_timeline ORDER BY global_position`)) as { stream_id: string }[];
+      }
+      // The runner stops before T2's event: reading it now would move the checkpoint past T1's.
+      expect(before.map((r) => r.stream_id)).toEqual(['course-held']);
+      await t1.commitTransaction();
+    } finally {
+      // An open T1 would hold every later test's horizon.
+      if (t1.isTransactionActive) await t1.rollbackTransaction();
+      await t1.release();
+    }
+    await runUntilCaughtUp(db.owner);
     const c = await counts();
     expect(c.timeline).toBe(c.events);
     expect((await projectionStatus(db.owner, PROJECTIONS)).map((s) => s.eventsBehind)).toEqual([0, 0]);
@@ -66,7 +87,7 @@ describe('projections under concurrent writers', () => {
     );
     writing = false;
     await poller;
-    await runAll(db.owner);
+    await runUntilCaughtUp(db.owner);
     const c = await counts();
     expect(c.timeline).toBe(c.events);
     expect(c.versions).toBe(c.events);
