@@ -75,6 +75,9 @@ export class AuditFilterColumns1764500000000 implements MigrationInterface {
     // The append function fills the new columns: site and patient from the stream (set by its first
     // event), clinical time and late entry from the writer (the protocol's rule, in TypeScript).
     await q.query(`DROP FUNCTION es.append_events(text, text, bigint, text, uuid[], text[], integer[], jsonb[], jsonb[], timestamptz[], text[], text[], text)`);
+    // The idempotency check comes after the compare-and-set: a stream at the expected version cannot
+    // hold these events yet (their ids are those of the next versions), so only an append whose
+    // compare-and-set fails looks for them. One query less per append.
     await q.query(`
       CREATE FUNCTION es.append_events(
         p_stream_id text, p_stream_type text, p_expected_version bigint, p_prev_hash text,
@@ -92,21 +95,10 @@ export class AuditFilterColumns1764500000000 implements MigrationInterface {
         IF n IS NULL OR n = 0 THEN
           RAISE EXCEPTION 'append_events: no events' USING ERRCODE = 'ES400';
         END IF;
-        IF EXISTS (SELECT 1 FROM es.events e WHERE e.event_id = p_event_ids[1]) THEN
-          -- A retry must carry the same events; different content at a taken version is a conflict.
-          IF (SELECT count(*) FROM es.events e
-                JOIN unnest(p_event_ids, p_types, p_data) AS u (id, typ, dat) ON e.event_id = u.id
-               WHERE e.stream_id = p_stream_id AND e.event_type = u.typ AND e.data = u.dat) <> n THEN
-            RAISE EXCEPTION 'stream % already holds other events after version %', p_stream_id, p_expected_version
-              USING ERRCODE = 'ES409';
-          END IF;
-          RETURN QUERY SELECT e.global_position, e.stream_version, e.event_id, e.recorded_at, e.hash
-            FROM es.events e WHERE e.event_id = ANY (p_event_ids) ORDER BY e.stream_version;
-          RETURN;
-        END IF;
         IF p_expected_version = 0 THEN
           INSERT INTO es.streams (stream_id, stream_type, version, last_hash, site_id, patient_ref)
-          VALUES (p_stream_id, p_stream_type, n, p_hashes[n], ${FIRST_EVENT_TEXT('siteId', 'p_data[1]')}, ${FIRST_EVENT_TEXT('patientRef', 'p_data[1]')})
+          VALUES (p_stream_id, p_stream_type, n, p_hashes[n],
+                  ${FIRST_EVENT_TEXT('siteId', 'p_data[1]')}, ${FIRST_EVENT_TEXT('patientRef', 'p_data[1]')})
           ON CONFLICT DO NOTHING
           RETURNING site_id, patient_ref INTO v_site, v_patient;
         ELSE
@@ -116,6 +108,19 @@ export class AuditFilterColumns1764500000000 implements MigrationInterface {
         END IF;
         GET DIAGNOSTICS updated = ROW_COUNT;
         IF updated = 0 THEN
+          -- A retry of an append that committed finds its events, and gets the stored rows back; it
+          -- must carry the same events (different content at a taken version is a conflict).
+          IF EXISTS (SELECT 1 FROM es.events e WHERE e.event_id = p_event_ids[1]) THEN
+            IF (SELECT count(*) FROM es.events e
+                  JOIN unnest(p_event_ids, p_types, p_data) AS u (id, typ, dat) ON e.event_id = u.id
+                 WHERE e.stream_id = p_stream_id AND e.event_type = u.typ AND e.data = u.dat) <> n THEN
+              RAISE EXCEPTION 'stream % already holds other events after version %', p_stream_id, p_expected_version
+                USING ERRCODE = 'ES409';
+            END IF;
+            RETURN QUERY SELECT e.global_position, e.stream_version, e.event_id, e.recorded_at, e.hash
+              FROM es.events e WHERE e.event_id = ANY (p_event_ids) ORDER BY e.stream_version;
+            RETURN;
+          END IF;
           RAISE EXCEPTION 'stream % is not at version %', p_stream_id, p_expected_version USING ERRCODE = 'ES409';
         END IF;
         RETURN QUERY
