@@ -49,17 +49,45 @@ export type EntryRow = {
   correlation_id: string | null;
   hash: string;
 };
+/** The same row with every text column as its JSON string (or NULL): ready to go into a JSON line as is. */
+export type JsonEntryRow = { [K in keyof EntryRow]: string | null };
 
-/** The select list of an {@link EntryRow}. Metadata is the service's own (the actor from a verified token): text as stored. */
-export const ENTRY_COLUMNS = `
-  e.global_position::text AS position, e.event_id::text AS event_id,
-  CASE WHEN e.stream_id LIKE 'course-%' THEN substr(e.stream_id, 8) END AS course_id, e.stream_version::text AS stream_version,
-  e.site_id, e.patient_ref, e.actor_id, e.metadata #>> '{actor,name}' AS actor_name, e.actor_role, e.metadata #>> '{actor,siteId}' AS actor_site,
-  e.event_type, e.schema_version::text AS schema_version, e.data::text AS data_json,
-  to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS recorded_at, e.metadata ->> 'occurredAt' AS occurred_at,
-  e.clinical_time, e.late_entry::text AS late_entry_json, ${reason} AS why,
-  (e.data -> 'signature')::text AS signature_json, (e.data -> 'voidedSignature')::text AS voided_signature_json,
-  ${CORRECTION_JSON} AS correction_json, e.metadata ->> 'correlationId' AS correlation_id, e.hash`;
+/** Each column's SQL, and whether it is text (else a number's digits, or JSON already). Metadata is the service's own: text as stored. */
+const ENTRY_FIELDS: { [K in keyof EntryRow]: [sql: string, kind: 'text' | 'raw'] } = {
+  position: ['e.global_position::text', 'text'],
+  event_id: ['e.event_id::text', 'text'],
+  course_id: [`CASE WHEN e.stream_id LIKE 'course-%' THEN substr(e.stream_id, 8) END`, 'text'],
+  stream_version: ['e.stream_version::text', 'raw'],
+  site_id: ['e.site_id', 'text'],
+  patient_ref: ['e.patient_ref', 'text'],
+  actor_id: ['e.actor_id', 'text'],
+  actor_name: [`e.metadata #>> '{actor,name}'`, 'text'],
+  actor_role: ['e.actor_role', 'text'],
+  actor_site: [`e.metadata #>> '{actor,siteId}'`, 'text'],
+  event_type: ['e.event_type', 'text'],
+  schema_version: ['e.schema_version::text', 'raw'],
+  data_json: ['e.data::text', 'raw'],
+  recorded_at: [`to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`, 'text'],
+  occurred_at: [`e.metadata ->> 'occurredAt'`, 'text'],
+  clinical_time: ['e.clinical_time', 'text'],
+  late_entry_json: ['e.late_entry::text', 'raw'],
+  why: [reason, 'text'],
+  signature_json: [`(e.data -> 'signature')::text`, 'raw'],
+  voided_signature_json: [`(e.data -> 'voidedSignature')::text`, 'raw'],
+  correction_json: [CORRECTION_JSON, 'raw'],
+  correlation_id: [`e.metadata ->> 'correlationId'`, 'text'],
+  hash: ['e.hash', 'text'],
+};
+
+/**
+ * The select list of an entry row: `text` gives an {@link EntryRow} (for CSV), `json` a
+ * {@link JsonEntryRow}, PostgreSQL encoding each text value as a JSON string (for JSON lines, where
+ * Node then only puts the pieces together).
+ */
+export const entryColumns = (encoding: 'text' | 'json'): string =>
+  Object.entries(ENTRY_FIELDS)
+    .map(([name, [sql, kind]]) => `${encoding === 'json' && kind === 'text' ? `to_json(${sql})::text` : sql} AS ${name}`)
+    .join(',\n  ');
 
 /** What the entry columns need beside the event row: the corrected event and the value before this correction. */
 export const ENTRY_JOINS = `
@@ -73,22 +101,19 @@ export const ENTRY_JOINS = `
           AND pc.stream_version < e.stream_version AND pc.data ->> 'eventVersion' = e.data ->> 'eventVersion'
         ORDER BY pc.stream_version DESC LIMIT 1) p ON true`;
 
-const text = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
 const json = (v: string | null): string => v ?? 'null';
-// Text PostgreSQL formatted from a bigint, a uuid or a timestamp: nothing in it needs escaping.
-const plain = (v: string): string => `"${v}"`;
 
 /** One entry as a JSON line (newline included), in the key order of {@link AuditEntry}. */
-export const entryLine = (r: EntryRow): string =>
-  `{"position":${plain(r.position)},"eventId":${plain(r.event_id)},"courseId":${text(r.course_id)},"streamVersion":${r.stream_version},` +
-  `"siteId":${text(r.site_id)},"patientRef":${text(r.patient_ref)},` +
-  `"who":{"id":${text(r.actor_id)},"name":${text(r.actor_name)},"role":${text(r.actor_role)},"siteId":${text(r.actor_site)}},` +
-  `"what":{"type":${text(r.event_type)},"schemaVersion":${r.schema_version},"data":${r.data_json}},` +
-  `"when":{"recordedAt":${plain(r.recorded_at)},"occurredAt":${text(r.occurred_at)},"clinicalTime":${text(r.clinical_time)},"lateEntry":${json(r.late_entry_json)}},` +
-  `"why":${text(r.why)},"signature":${json(r.signature_json)},"voidedSignature":${json(r.voided_signature_json)},"correction":${json(r.correction_json)},` +
-  `"correlationId":${text(r.correlation_id)},"hash":${text(r.hash)}}\n`;
+export const entryLine = (r: JsonEntryRow): string =>
+  `{"position":${json(r.position)},"eventId":${json(r.event_id)},"courseId":${json(r.course_id)},"streamVersion":${json(r.stream_version)},` +
+  `"siteId":${json(r.site_id)},"patientRef":${json(r.patient_ref)},` +
+  `"who":{"id":${json(r.actor_id)},"name":${json(r.actor_name)},"role":${json(r.actor_role)},"siteId":${json(r.actor_site)}},` +
+  `"what":{"type":${json(r.event_type)},"schemaVersion":${json(r.schema_version)},"data":${json(r.data_json)}},` +
+  `"when":{"recordedAt":${json(r.recorded_at)},"occurredAt":${json(r.occurred_at)},"clinicalTime":${json(r.clinical_time)},"lateEntry":${json(r.late_entry_json)}},` +
+  `"why":${json(r.why)},"signature":${json(r.signature_json)},"voidedSignature":${json(r.voided_signature_json)},"correction":${json(r.correction_json)},` +
+  `"correlationId":${json(r.correlation_id)},"hash":${json(r.hash)}}\n`;
 
-export const toAuditEntry = (r: EntryRow): AuditEntry => JSON.parse(entryLine(r)) as AuditEntry;
+export const toAuditEntry = (r: JsonEntryRow): AuditEntry => JSON.parse(entryLine(r)) as AuditEntry;
 
 /**
  * A CSV cell: empty for null; a value a spreadsheet would read as a formula gets a leading

@@ -1,4 +1,4 @@
-import { CSV_HEADER, csvLine, entryLine, toAuditEntry, type EntryRow } from './audit-entry';
+import { CSV_HEADER, csvLine, entryColumns, entryLine, toAuditEntry, type EntryRow, type JsonEntryRow } from './audit-entry';
 
 const row = (over: Partial<EntryRow> = {}): EntryRow => ({
   position: '42',
@@ -27,12 +27,26 @@ const row = (over: Partial<EntryRow> = {}): EntryRow => ({
   ...over,
 });
 
+/** What PostgreSQL hands back for the `json` select list: every text column as a JSON string. */
+const RAW = new Set(['stream_version', 'schema_version', 'data_json', 'late_entry_json', 'signature_json', 'voided_signature_json', 'correction_json']);
+const encoded = (r: EntryRow): JsonEntryRow =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null || RAW.has(k) ? v : JSON.stringify(v)])) as JsonEntryRow;
+
 describe('audit entry lines', () => {
+  it('encodes exactly the text columns as JSON in the json select list', () => {
+    const json = entryColumns('json');
+    for (const column of Object.keys(row())) {
+      const line = json.split(',\n').find((l) => l.trim().endsWith(` AS ${column}`))!;
+      expect(line.includes('to_json(')).toBe(!RAW.has(column));
+    }
+    expect(entryColumns('text')).not.toContain('to_json(');
+  });
+
   it('builds one JSON line per entry, in the entry shape, whatever the text holds', () => {
-    const line = entryLine(row());
+    const line = entryLine(encoded(row()));
     expect(line.endsWith('}\n')).toBe(true);
     expect(line.slice(0, -1)).not.toContain('\n');
-    expect(toAuditEntry(row())).toEqual({
+    expect(toAuditEntry(encoded(row()))).toEqual({
       position: '42',
       eventId: '6f1c2b0e-4a8d-4c1f-9e3b-7d5a2c8e0f13',
       courseId: 'c-1',
@@ -49,7 +63,7 @@ describe('audit entry lines', () => {
       correlationId: null,
       hash: 'ab'.repeat(32),
     });
-    expect(Object.keys(toAuditEntry(row()))).toEqual(['position', 'eventId', 'courseId', 'streamVersion', 'siteId', 'patientRef', 'who', 'what', 'when', 'why', 'signature', 'voidedSignature', 'correction', 'correlationId', 'hash']);
+    expect(Object.keys(toAuditEntry(encoded(row())))).toEqual(['position', 'eventId', 'courseId', 'streamVersion', 'siteId', 'patientRef', 'who', 'what', 'when', 'why', 'signature', 'voidedSignature', 'correction', 'correlationId', 'hash']);
   });
 
   it('writes CSV cells that neither split nor run as formulas', () => {

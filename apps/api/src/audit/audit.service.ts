@@ -17,7 +17,7 @@ import {
 import type { Principal } from '../auth/token-verifier';
 import { ApiError } from '../errors/api-error';
 import { APP_CONFIG, DATA_SOURCE } from '../infrastructure/tokens';
-import { CSV_HEADER, csvLine, ENTRY_COLUMNS, ENTRY_JOINS, entryLine, toAuditEntry, type EntryRow } from './audit-entry';
+import { CSV_HEADER, csvLine, entryColumns, ENTRY_JOINS, entryLine, toAuditEntry, type EntryRow, type JsonEntryRow } from './audit-entry';
 import type { AccessLogQueryDto, AuditEventsQueryDto, DenialsQueryDto, VerifyQueryDto } from './dto/audit-query.dto';
 
 /** Signs and checks ledger checkpoints; created from configuration on first use. */
@@ -115,10 +115,10 @@ export class AuditService {
       params,
     );
     const query = entriesQuery(sites, filter, after, limit + 1, null, params);
-    let rows: (EntryRow & { txid: string })[];
+    let rows: (JsonEntryRow & { txid: string; cursor_position: string })[];
     try {
       rows = (await this.db.query(
-        `WITH ${logged}, ${query.ctes} SELECT e.txid, ${ENTRY_COLUMNS} FROM page e ${ENTRY_JOINS} ORDER BY e.transaction_id, e.global_position`,
+        `WITH ${logged}, ${query.ctes} SELECT e.txid, e.global_position::text AS cursor_position, ${entryColumns('json')} FROM page e ${ENTRY_JOINS} ORDER BY e.transaction_id, e.global_position`,
         params,
       )) as typeof rows;
     } catch {
@@ -129,7 +129,7 @@ export class AuditService {
     const last = page[page.length - 1];
     return {
       entries: page.map(toAuditEntry),
-      nextCursor: more && last ? encodeCursor({ txid: last.txid, position: last.position }) : null,
+      nextCursor: more && last ? encodeCursor({ txid: last.txid, position: last.cursor_position }) : null,
     };
   }
 
@@ -144,20 +144,20 @@ export class AuditService {
     await this.record(principal, { action: 'export', resource: 'audit-export', courseId: filter.courseId ?? null, query: { ...filter, format }, outcome: 'ok', correlationId }, this.sitesOf(principal, filter));
     const sites = this.sitesOf(principal, filter);
     const [{ horizon }] = (await this.db.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`)) as [{ horizon: string }];
-    const line = format === 'csv' ? csvLine : entryLine;
     if (format === 'csv') yield CSV_HEADER;
     let after: Cursor = { txid: '0', position: '0' };
     for (;;) {
       const params: unknown[] = [];
       const query = entriesQuery(sites, filter, after, EXPORT_BATCH, horizon, params);
       const rows = (await this.db.query(
-        `WITH ${query.ctes} SELECT e.txid, ${ENTRY_COLUMNS} FROM page e ${ENTRY_JOINS} ORDER BY e.transaction_id, e.global_position`,
+        `WITH ${query.ctes} SELECT e.txid, e.global_position::text AS cursor_position, ${entryColumns(format === 'csv' ? 'text' : 'json')}
+           FROM page e ${ENTRY_JOINS} ORDER BY e.transaction_id, e.global_position`,
         params,
-      )) as (EntryRow & { txid: string })[];
-      if (rows.length > 0) yield rows.map(line).join('');
+      )) as ((EntryRow | JsonEntryRow) & { txid: string; cursor_position: string })[];
+      if (rows.length > 0) yield format === 'csv' ? (rows as EntryRow[]).map(csvLine).join('') : (rows as JsonEntryRow[]).map(entryLine).join('');
       if (rows.length < EXPORT_BATCH) return;
       const last = rows[rows.length - 1]!;
-      after = { txid: last.txid, position: last.position };
+      after = { txid: last.txid, position: last.cursor_position };
     }
   }
 
