@@ -134,8 +134,8 @@ export class AuditService {
   }
 
   /**
-   * Every matching entry as NDJSON or CSV text, in batches of lines that PostgreSQL builds, read by
-   * keyset on the filter's index (constant memory however long the log). The consumer is awaited
+   * Every matching entry as NDJSON or CSV text, in batches of EXPORT_BATCH entries read by keyset on the
+   * filter's index, their values encoded by PostgreSQL (constant memory however long the log). The consumer is awaited
    * between batches, so a slow client slows the reads (backpressure). The export is a consistent cut:
    * the events committed before it started, so it ends even while events keep arriving.
    */
