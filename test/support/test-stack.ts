@@ -19,6 +19,8 @@ import { createTestSigner, type TokenClaims } from './dev-keys';
 
 export type TestStack = {
   baseUrl: string;
+  /** The API application itself (in this process), e.g. to reach its providers. */
+  app: INestApplication;
   config: AppConfig;
   db: DataSource;
   token: (claims: Partial<TokenClaims>) => Promise<string>;
@@ -153,6 +155,7 @@ export const startTestStack = async (
 
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
+    app,
     config,
     db,
     signer,

@@ -13,6 +13,7 @@ import { ActiveCourses } from './courses/active-courses.service';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { HealthController } from './health/health.controller';
 import { DependencyHealth } from './infrastructure/dependency-health';
+import { ApiMetrics } from './metrics/api-metrics';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { InboundWebhooksService } from './integrations/inbound-webhooks.service';
 import { IntegrationsController } from './integrations/integrations.controller';
@@ -45,6 +46,7 @@ export class AppModule {
         LocalSignIn,
         TokenVerifier,
         DependencyHealth,
+        ApiMetrics,
         CommandReceipts,
         ActiveCourses,
         CoursesService,

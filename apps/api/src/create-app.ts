@@ -14,6 +14,7 @@ import { buildOpenApiDocument } from './openapi';
 import { CONSOLE_PATH } from './console/console.module';
 import { rateLimit } from './hardening/rate-limit.middleware';
 import { securityHeaders } from './hardening/security-headers.middleware';
+import { ApiMetrics, metricsMiddleware } from './metrics/api-metrics';
 import { RequestValidationPipe } from './validation/request-validation.pipe';
 import { ApiError } from './errors/api-error';
 
@@ -40,6 +41,8 @@ export const createApp = async (config: AppConfig): Promise<INestApplication> =>
     res.setHeader('X-Request-Id', req.correlationId);
     next();
   });
+  // Every request is timed, the rate-limited ones too.
+  app.use(metricsMiddleware(app.get(ApiMetrics)));
   app.use(securityHeaders({ consolePath: CONSOLE_PATH, oidcAuthority: config.console.oidc?.authority ?? null }));
   // Only the configured origins (the Temporal UI for the codec endpoint); without any, no CORS headers at all.
   if (config.corsOrigins.length > 0) {

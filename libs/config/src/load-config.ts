@@ -82,6 +82,8 @@ export type AppConfig = {
   };
   /** Per-client token bucket: sustained requests per minute (also the burst size). */
   rateLimitPerMinute: number;
+  /** Prometheus metrics on a port of their own (`GET /metrics`); off when no port is set. */
+  metrics: { port: number | null; host: string };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 };
 
@@ -265,6 +267,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
       oidc: oidcAuthority ? { authority: oidcAuthority.replace(/\/$/, ''), clientId: oidcClientId, scope: str('OIDC_SCOPE', 'openid profile') } : null,
     },
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    metrics: { port: env['METRICS_PORT']?.trim() ? int('METRICS_PORT', 0, 1, 65535) : null, host: str('METRICS_HOST', '127.0.0.1') },
     logLevel: logLevel as AppConfig['logLevel'],
   };
 

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { setErrorCode } from '../metrics/api-metrics';
 import { ApiError, type ErrorBody } from './api-error';
 
 /**
@@ -23,6 +24,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       // RFC 9470 step-up: tells an OIDC client to send the user back to the provider with this max_age.
       response.setHeader('WWW-Authenticate', `Bearer error="insufficient_user_authentication", max_age=${Number(body.details?.['maxAuthAgeSeconds'] ?? 0)}`);
     }
+    setErrorCode(response, body.code);
     response.status(body.statusCode).json({ ...body, correlationId: request.correlationId });
   }
 

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { decodeJwt } from 'jose';
+import { setErrorCode } from '../metrics/api-metrics';
 
 type Bucket = { tokens: number; updatedAt: number };
 
@@ -63,6 +64,7 @@ export const rateLimit = (perMinute: number, clock: () => number = Date.now) => 
       next();
       return;
     }
+    setErrorCode(res, 'RATE_LIMITED');
     res.setHeader('Retry-After', String(retryAfter));
     res.status(429).json({
       statusCode: 429,

@@ -6,7 +6,7 @@ const jwtFor = (sub: string) => `${Buffer.from('{"alg":"EdDSA"}').toString('base
 describe('rateLimit', () => {
   let now = 0;
   const call = (limiter: ReturnType<typeof rateLimit>, ip: string, sub?: string) => {
-    const res = { status: 200, headers: {} as Record<string, string>, setHeader(k: string, v: string) { this.headers[k] = v; }, json() { return this; } };
+    const res = { status: 200, locals: {} as Record<string, unknown>, headers: {} as Record<string, string>, setHeader(k: string, v: string) { this.headers[k] = v; }, json() { return this; } };
     (res as unknown as { status: unknown }).status = function (this: { code: number }, code: number) { this.code = code; return this; };
     let passed = false;
     const req = { ip, headers: sub ? { authorization: `Bearer ${jwtFor(sub)}` } : {}, socket: {} } as unknown as Request;
