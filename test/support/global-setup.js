@@ -30,12 +30,17 @@ module.exports = async () => {
   }
 
   const cli = findTemporalCli({ log });
-  const temporal = await startDevServer({
-    cli,
-    port: await freePort(),
-    log,
-    logFile: path.join(workDir, 'temporal.log'),
-  });
+  const startTemporal = async (attempt) => {
+    try {
+      return await startDevServer({ cli, port: await freePort(), log, logFile: path.join(workDir, 'temporal.log') });
+    } catch (error) {
+      // Only a port taken between choosing it and binding it is worth another try, on other ports.
+      if (!error.portInUse || attempt >= 3) throw error;
+      log(`a port of the Temporal dev server was taken (attempt ${attempt}); trying other ports`);
+      return startTemporal(attempt + 1);
+    }
+  };
+  const temporal = await startTemporal(1);
   handles.temporal = temporal;
   process.env.TEMPORAL_ADDRESS = temporal.address;
   process.env.DATA_DIR = path.join(workDir, 'data');

@@ -123,7 +123,10 @@ const startDevServer = async ({ cli, port, uiPort, dbFile, log, logFile }) => {
       waitForTemporal(address, 60000),
       (async () => {
         while (!exited) await sleep(100);
-        throw new Error(`temporal server start-dev exited early (${JSON.stringify(exited)})${logFile ? `; see ${logFile}` : ''}`);
+        const error = new Error(`temporal server start-dev exited early (${JSON.stringify(exited)})${logFile ? `; see ${logFile}` : ''}`);
+        // One of the ports the server derives from --port (its HTTP API, port + 1000) was taken: the caller may pick others.
+        const logText = logFile && fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-20000) : '';
+        throw Object.assign(error, { portInUse: /bind: address already in use/.test(logText) });
       })(),
     ]);
   } catch (error) {
