@@ -9,6 +9,7 @@ import type { DataConverter } from '@temporalio/common';
 import { createPayloadCodec, temporalDataConverter } from '@care/crypto';
 import { createDataSource, EventStore, NotificationOutbox, runMigrations } from '@care/event-store';
 import { CourseDriver } from './course-driver';
+import { freePort } from './free-port';
 import { createCourseActivities } from '../../apps/worker/src/activities/course.activities';
 import { bundleCourseWorkflows } from '../../apps/worker/src/workflow-bundle';
 
@@ -142,16 +143,6 @@ const connectTimeSkipping = (address: string): Promise<TestWorkflowEnvironment> 
   };
   return factory.create({ server: { type: 'existing' }, supportsTimeSkipping: true, address, namespace: 'default' });
 };
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 
 const canConnect = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
