@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiMetrics, startMetricsServer } from '../../apps/api/src/metrics/api-metrics';
+import { startMetricsServer } from '@care/observability';
+import { ApiMetrics } from '../../apps/api/src/metrics/api-metrics';
 import { http, startTestStack, type TestStack } from '../support/test-stack';
 
 /** The API's Prometheus metrics: on their own port, counting what happened, with nothing personal in them. */
@@ -14,7 +15,7 @@ describe('API metrics', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ env: { SIGNATURE_MAX_AUTH_AGE_MINUTES: '5', RATE_LIMIT_PER_MINUTE: '40' } });
-    server = await startMetricsServer(stack.app.get(ApiMetrics), 0, '127.0.0.1');
+    server = await startMetricsServer(stack.app.get(ApiMetrics).registry, 0, '127.0.0.1');
     metricsUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
   });
   afterAll(async () => {

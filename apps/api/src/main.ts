@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { loadConfig } from '@care/config';
 import { createApp } from './create-app';
-import { ApiMetrics, startMetricsServer } from './metrics/api-metrics';
+import { startMetricsServer } from '@care/observability';
+import { ApiMetrics } from './metrics/api-metrics';
 
 const main = async (): Promise<void> => {
   const config = loadConfig();
@@ -9,9 +10,7 @@ const main = async (): Promise<void> => {
   await app.listen(config.http.port, config.http.host);
   process.stderr.write(`[api] listening on http://${config.http.host}:${config.http.port}\n`);
   if (config.metrics.port !== null) {
-    const server = await startMetricsServer(app.get(ApiMetrics), config.metrics.port, config.metrics.host);
-    // Never what keeps the process alive: it ends with the API.
-    server.unref();
+    await startMetricsServer(app.get(ApiMetrics).registry, config.metrics.port, config.metrics.host);
     process.stderr.write(`[api] metrics on http://${config.metrics.host}:${config.metrics.port}/metrics\n`);
   }
 };

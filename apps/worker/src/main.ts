@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '@care/config';
 import { JsonLogger } from '@care/logging';
+import { startMetricsServer } from '@care/observability';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { CourseWorkerService, WorkerModule } from './worker.module';
 
 /**
@@ -14,7 +17,12 @@ const main = async (): Promise<void> => {
   const logger = new JsonLogger(level, 'worker');
   // The Temporal SDK's own logs (core and workflow sandbox) through the same redacting JSON logger.
   const temporalLevel = ({ debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const)[level];
+  // Temporal's runtime metrics must be set up before any connection exists: on loopback, merged into ours.
+  const { workerMetrics } = loadConfig();
   Runtime.install({
+    ...(workerMetrics.temporalRuntimePort !== null
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${workerMetrics.temporalRuntimePort}` } } } }
+      : {}),
     logger: new DefaultLogger(temporalLevel, ({ level: l, message, meta }) => {
       const write = l === 'ERROR' ? logger.error : l === 'WARN' ? logger.warn : l === 'INFO' ? logger.log : logger.debug;
       write.call(logger, message, ...(meta ? [meta] : []), 'Temporal');
@@ -22,6 +30,10 @@ const main = async (): Promise<void> => {
   });
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger });
   app.enableShutdownHooks();
+  if (workerMetrics.port !== null) {
+    await startMetricsServer(app.get(WorkerMetrics), workerMetrics.port, workerMetrics.host);
+    logger.log(`metrics on http://${workerMetrics.host}:${workerMetrics.port}/metrics`, 'WorkerMetrics');
+  }
   await app.get(CourseWorkerService).untilStopped();
   await app.close();
 };

@@ -5,5 +5,5 @@ import { RecordKeepingDatabase } from './record-keeping.database';
 import { WebhookRelayService } from './webhooks/webhook-relay.service';
 
 /** Background record keeping in the worker: the signed ledger, the read models and the webhook relay. */
-@Module({ providers: [RecordKeepingDatabase, LedgerIntegratorService, ProjectionsService, WebhookRelayService], exports: [LedgerIntegratorService] })
+@Module({ providers: [RecordKeepingDatabase, LedgerIntegratorService, ProjectionsService, WebhookRelayService], exports: [LedgerIntegratorService, RecordKeepingDatabase] })
 export class RecordKeepingModule {}

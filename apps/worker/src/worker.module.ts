@@ -8,6 +8,8 @@ import { createCourseActivities } from './activities/course.activities';
 import { createCourseWorker } from './create-worker';
 import { createWebhookActivities } from './webhooks/webhook-delivery.activities';
 import { IntegrationsStore, parseAllowedNetworks } from '@care/webhooks';
+import { WorkerMetrics } from './metrics/worker-metrics';
+import { RecordKeepingDatabase } from './record-keeping.database';
 import { RecordKeepingModule } from './record-keeping.module';
 import { loadCourseWorkflows } from './workflow-bundle';
 
@@ -27,6 +29,7 @@ export class CourseWorkerService implements OnApplicationBootstrap, OnApplicatio
     @Inject(EventStore) private readonly eventStore: EventStore,
     @Inject(NotificationOutbox) private readonly outbox: NotificationOutbox,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -36,19 +39,26 @@ export class CourseWorkerService implements OnApplicationBootstrap, OnApplicatio
       namespace: this.config.temporal.namespace,
       taskQueue: this.config.temporal.taskQueue,
       activities: {
-        ...createCourseActivities({ eventStore: this.eventStore, outbox: this.outbox }),
+        ...createCourseActivities({
+          eventStore: this.eventStore,
+          outbox: this.outbox,
+          observeAppend: (seconds, outcome) => this.metrics.appendDuration.observe({ outcome }, seconds),
+        }),
         ...createWebhookActivities({
           store: new IntegrationsStore(this.dataSource, SecretBox.fromKeyFile(this.config.payloadCodec)),
           allowedNetworks: parseAllowedNetworks(this.config.webhooks.allowedNetworks),
           ...(this.config.webhooks.retryScheduleSeconds ? { scheduleSeconds: this.config.webhooks.retryScheduleSeconds } : {}),
           timeoutMs: this.config.webhooks.timeoutMs,
           disableAfterMs: this.config.webhooks.disableAfterHours * 3_600_000,
+          countAttempt: (outcome) => this.metrics.deliveryAttempts.inc({ outcome }),
         }),
       },
       workflowBundle: await loadCourseWorkflows(),
       // Payloads and failure messages leave the worker encrypted (no clinical value in Temporal's history).
       dataConverter: temporalDataConverter(createPayloadCodec(this.config.payloadCodec)),
     });
+    const worker = this.worker;
+    this.metrics.reportPollingFrom(() => worker.getState() === 'RUNNING');
     this.running = this.worker.run();
     this.running.catch((error: unknown) => {
       this.logger.error(`worker stopped: ${error instanceof Error ? error.message : String(error)}`);
@@ -87,6 +97,15 @@ export class CourseWorkerService implements OnApplicationBootstrap, OnApplicatio
     },
     { provide: EventStore, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new EventStore(dataSource) },
     { provide: NotificationOutbox, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new NotificationOutbox(dataSource) },
+    {
+      provide: WorkerMetrics,
+      inject: [APP_CONFIG, RecordKeepingDatabase],
+      useFactory: (config: AppConfig, database: RecordKeepingDatabase) =>
+        new WorkerMetrics({
+          db: () => database.get(),
+          temporalRuntimeUrl: config.workerMetrics.temporalRuntimePort === null ? null : `http://127.0.0.1:${config.workerMetrics.temporalRuntimePort}/metrics`,
+        }),
+    },
     CourseWorkerService,
   ],
 })

@@ -84,6 +84,11 @@ export type AppConfig = {
   rateLimitPerMinute: number;
   /** Prometheus metrics on a port of their own (`GET /metrics`); off when no port is set. */
   metrics: { port: number | null; host: string };
+  /**
+   * The worker's Prometheus metrics (`GET /metrics` on `port`): ours, followed by the Temporal SDK
+   * runtime's own, which the runtime serves on `temporalRuntimePort` (loopback only) for us to merge.
+   */
+  workerMetrics: { port: number | null; host: string; temporalRuntimePort: number | null };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 };
 
@@ -215,6 +220,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
   const allowedNetworks = str('WEBHOOK_ALLOWED_NETWORKS', '');
   if (allowedNetworks && !/^[0-9A-Fa-f:./,\s]+$/.test(allowedNetworks)) problems.push(`WEBHOOK_ALLOWED_NETWORKS must be a comma-separated CIDR list, got "${allowedNetworks}"`);
 
+  const workerMetricsPort = env['WORKER_METRICS_PORT']?.trim() ? int('WORKER_METRICS_PORT', 0, 1, 65535) : null;
   const config: AppConfig = {
     dataDir,
     http: {
@@ -268,9 +274,18 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     },
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     metrics: { port: env['METRICS_PORT']?.trim() ? int('METRICS_PORT', 0, 1, 65535) : null, host: str('METRICS_HOST', '127.0.0.1') },
+    workerMetrics: {
+      port: workerMetricsPort,
+      host: str('WORKER_METRICS_HOST', '127.0.0.1'),
+      temporalRuntimePort:
+        workerMetricsPort === null ? null : int('WORKER_TEMPORAL_METRICS_PORT', workerMetricsPort === 65535 ? 65534 : workerMetricsPort + 1, 1, 65535),
+    },
     logLevel: logLevel as AppConfig['logLevel'],
   };
 
+  if (config.workerMetrics.port !== null && config.workerMetrics.port === config.workerMetrics.temporalRuntimePort) {
+    problems.push('WORKER_TEMPORAL_METRICS_PORT must differ from WORKER_METRICS_PORT');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 };

@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -71,23 +70,3 @@ export const metricsMiddleware = (metrics: ApiMetrics) => (req: Request, res: Re
   });
   next();
 };
-
-/**
- * Serves `GET /metrics` on a port of its own (loopback by default), apart from the API: no token for
- * the scraper to hold, nothing of it reachable from where clients call the API.
- */
-export const startMetricsServer = (metrics: ApiMetrics, port: number, host: string): Promise<Server> =>
-  new Promise((resolve, reject) => {
-    const server = createServer((req, res) => {
-      if (req.method !== 'GET' || req.url !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
-        return;
-      }
-      metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-        () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
-      );
-    });
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });

@@ -2,7 +2,12 @@ import { activityInfo, ApplicationFailure } from '@temporalio/activity';
 import { NOTIFIABLE_EVENT_TYPES, type AppendEventsInput, type CourseActivities, type NotifyInput, type RecordedEvent } from '@care/contracts';
 import { StreamVersionConflictError, type EventStore, type NotificationOutbox } from '@care/event-store';
 
-type Deps = { eventStore: EventStore; outbox: NotificationOutbox };
+type Deps = {
+  eventStore: EventStore;
+  outbox: NotificationOutbox;
+  /** Told how long each append took and how it ended (the worker's metrics). */
+  observeAppend?: (seconds: number, outcome: 'stored' | 'conflict' | 'failed') => void;
+};
 
 /**
  * The course workflow's activities over injected dependencies. Appends are idempotent: event ids are
@@ -22,8 +27,11 @@ export const createCourseActivities = (deps: Deps): CourseActivities => ({
 });
 
 const storeEvents = async (deps: Deps, input: AppendEventsInput): Promise<RecordedEvent[]> => {
+  const started = process.hrtime.bigint();
+  const observe = (outcome: 'stored' | 'conflict' | 'failed') => deps.observeAppend?.(Number(process.hrtime.bigint() - started) / 1e9, outcome);
   try {
     const stored = await deps.eventStore.append(input.streamId, input.streamType, input.expectedVersion, input.events);
+    observe('stored');
     return stored.map((s, i) => {
       const event = input.events[i]!;
       return {
@@ -38,6 +46,7 @@ const storeEvents = async (deps: Deps, input: AppendEventsInput): Promise<Record
       };
     });
   } catch (error) {
+    observe(error instanceof StreamVersionConflictError ? 'conflict' : 'failed');
     if (error instanceof StreamVersionConflictError) {
       // The workflow is the stream's only writer, so this means someone wrote around it. Retrying
       // cannot help and must not overwrite anything: stop loudly for an operator.

@@ -20,6 +20,8 @@ export type WebhookDeliveryDeps = {
   /** An endpoint failing this long is disabled. */
   disableAfterMs: number;
   clock?: () => Date;
+  /** Told how each attempt ended (the worker's metrics). */
+  countAttempt?: (outcome: 'delivered' | 'retry' | 'throttled' | 'blocked' | 'gone' | 'refused') => void;
 };
 
 /**
@@ -55,6 +57,7 @@ export const createWebhookActivities = (deps: WebhookDeliveryDeps): WebhookActiv
       const headers = signWebhook({ id: deliveryId, timestamp: attemptedAt, body, secrets });
       const result = await postWebhook({ url: subscription.url, body, headers: { ...headers }, allowedNetworks: deps.allowedNetworks, timeoutMs: deps.timeoutMs });
       const verdict = classifyDeliveryResponse(result);
+      deps.countAttempt?.(verdict.outcome === 'retry' ? (verdict.blocked ? 'blocked' : verdict.throttled ? 'throttled' : 'retry') : verdict.outcome);
       const { attempt, failingSince } = await deps.store.recordAttempt({
         deliveryId,
         subscriptionId: subscription.subscriptionId,

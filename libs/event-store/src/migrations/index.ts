@@ -11,6 +11,8 @@ import { WorklistOpenEnded1764400000000 } from './1764400000000-worklist-open-en
 import { AuditFilterColumns1764500000000 } from './1764500000000-audit-filter-columns';
 import { AppendBatch1764500000002 } from './1764500000002-append-batch';
 import { LedgerNodes1764500000001 } from './1764500000001-ledger-nodes';
+import { SharedRateLimits1764600000000 } from './1764600000000-shared-rate-limits';
+import { PendingDeliveriesIndex1764600000001 } from './1764600000001-pending-deliveries-index';
 
 /** Every migration, in order. Listed explicitly so the compiled app never depends on file globs. */
 export const MIGRATIONS = [
@@ -27,4 +29,6 @@ export const MIGRATIONS = [
   AuditFilterColumns1764500000000,
   LedgerNodes1764500000001,
   AppendBatch1764500000002,
+  SharedRateLimits1764600000000,
+  PendingDeliveriesIndex1764600000001,
 ];
