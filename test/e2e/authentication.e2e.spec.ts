@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
@@ -213,6 +214,37 @@ describe('hardening', () => {
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     } finally {
       await app.close();
+    }
+  });
+
+  it('holds one limit across API instances: the budget is counted in PostgreSQL, not per instance', async () => {
+    const config = loadConfig({ ...process.env, ...{ AUTH_PUBLIC_KEY_FILE: stack.config.auth.publicKeyFile!, PAYLOAD_CODEC_KEYS_FILE: stack.config.payloadCodec.keysFile, AUTH_ISSUER: stack.config.auth.issuer, AUTH_AUDIENCE: stack.config.auth.audience, TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue, RATE_LIMIT_PER_MINUTE: '5', LOG_LEVEL: 'error' } });
+    const apps = [await createApp(config), await createApp(config)];
+    const urls: string[] = [];
+    for (const app of apps) {
+      await app.listen(0, '127.0.0.1');
+      urls.push(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`);
+    }
+    const token = await stack.token({ sub: `u-shared-limit-${randomUUID().slice(0, 8)}`, role: 'coordinator', site: 'site-a' });
+    try {
+      const statuses: number[] = [];
+      // Alternately to each instance, as a load balancer would send them.
+      for (let i = 0; i < 8; i++) statuses.push((await http(urls[i % 2]!, 'GET', '/protocols', { token })).status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+      expect(statuses.slice(5)).toEqual([429, 429, 429]);
+      // A third instance, started after the budget was spent, knows it too.
+      const late = await createApp(config);
+      await late.listen(0, '127.0.0.1');
+      apps.push(late);
+      const res = await http(`http://127.0.0.1:${(late.getHttpServer().address() as AddressInfo).port}`, 'GET', '/protocols', { token });
+      expect(res.status).toBe(429);
+      expect(res.body.code).toBe('RATE_LIMITED');
+      // The counters hold no subject in clear.
+      const keys = (await stack.db.query(`SELECT key FROM api.rate_limits WHERE key LIKE 'client.5:%'`)) as { key: string }[];
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.map((k) => k.key).join(' ')).not.toContain('u-shared-limit');
+    } finally {
+      for (const app of apps) await app.close();
     }
   });
 });

@@ -12,11 +12,12 @@ import { AppModule } from './app.module';
 import { undeclaredRoutes } from './auth/route-inventory';
 import { buildOpenApiDocument } from './openapi';
 import { CONSOLE_PATH } from './console/console.module';
-import { rateLimit } from './hardening/rate-limit.middleware';
+import { rateLimit, sharedRateLimiters } from './hardening/rate-limit.middleware';
 import { securityHeaders } from './hardening/security-headers.middleware';
 import { ApiMetrics, metricsMiddleware } from './metrics/api-metrics';
 import { RequestValidationPipe } from './validation/request-validation.pipe';
 import { ApiError } from './errors/api-error';
+import { DATA_SOURCE } from './infrastructure/tokens';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -55,7 +56,7 @@ export const createApp = async (config: AppConfig): Promise<INestApplication> =>
       maxAge: 600,
     });
   }
-  app.use(rateLimit(config.rateLimitPerMinute));
+  app.use(rateLimit(sharedRateLimiters(app.get(DATA_SOURCE), config.rateLimitPerMinute)));
   app.useBodyParser('json', {
     limit: config.http.bodyLimit,
     // Invalid UTF-8 would otherwise be replaced silently (U+FFFD): refused instead. The raw bytes are

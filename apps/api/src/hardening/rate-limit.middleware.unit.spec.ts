@@ -1,34 +1,48 @@
 import type { NextFunction, Request, Response } from 'express';
-import { rateLimit } from './rate-limit.middleware';
+import { memoryRateLimiters, rateLimit } from './rate-limit.middleware';
 
 const jwtFor = (sub: string) => `${Buffer.from('{"alg":"EdDSA"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub })).toString('base64url')}.sig`;
 
 describe('rateLimit', () => {
-  let now = 0;
-  const call = (limiter: ReturnType<typeof rateLimit>, ip: string, sub?: string) => {
-    const res = { status: 200, locals: {} as Record<string, unknown>, headers: {} as Record<string, string>, setHeader(k: string, v: string) { this.headers[k] = v; }, json() { return this; } };
-    (res as unknown as { status: unknown }).status = function (this: { code: number }, code: number) { this.code = code; return this; };
-    let passed = false;
+  afterEach(() => jest.useRealTimers());
+
+  /** One request through the middleware: whether it passed, and the Retry-After it got. */
+  const call = async (limiter: ReturnType<typeof rateLimit>, ip: string, sub?: string) => {
+    const res = { code: 200, locals: {} as Record<string, unknown>, headers: {} as Record<string, string>, setHeader(k: string, v: string) { this.headers[k] = v; }, status(code: number) { this.code = code; return this; }, json() { return this; } };
     const req = { ip, headers: sub ? { authorization: `Bearer ${jwtFor(sub)}` } : {}, socket: {} } as unknown as Request;
-    limiter(req, res as unknown as Response, (() => (passed = true)) as NextFunction);
-    return { passed, retryAfter: res.headers['Retry-After'] };
+    return new Promise<{ passed: boolean; status: number; retryAfter?: string; code?: unknown }>((resolve) => {
+      const json = res.json.bind(res);
+      res.json = () => {
+        resolve({ passed: false, status: res.code, retryAfter: res.headers['Retry-After'], code: res.locals['errorCode'] });
+        return json();
+      };
+      limiter(req, res as unknown as Response, (() => resolve({ passed: true, status: 200 })) as NextFunction);
+    });
   };
 
-  it('gives each subject its own budget, refilled over time, with Retry-After when spent', () => {
-    now = 0;
-    const limiter = rateLimit(2, () => now);
-    expect([call(limiter, '10.0.0.1', 'alice'), call(limiter, '10.0.0.1', 'alice')].every((r) => r.passed)).toBe(true);
-    const refused = call(limiter, '10.0.0.1', 'alice');
-    expect(refused).toEqual({ passed: false, retryAfter: '30' });
-    expect(call(limiter, '10.0.0.1', 'bob').passed).toBe(true); // a colleague behind the same address
-    now = 30_000;
-    expect(call(limiter, '10.0.0.1', 'alice').passed).toBe(true);
+  it('gives each subject its own budget for the minute, with 429 and Retry-After when spent', async () => {
+    jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const limiter = rateLimit(memoryRateLimiters(2));
+    expect((await call(limiter, '10.0.0.1', 'alice')).passed).toBe(true);
+    expect((await call(limiter, '10.0.0.1', 'alice')).passed).toBe(true);
+    const refused = await call(limiter, '10.0.0.1', 'alice');
+    expect(refused).toEqual({ passed: false, status: 429, retryAfter: '60', code: 'RATE_LIMITED' });
+    expect((await call(limiter, '10.0.0.1', 'bob')).passed).toBe(true); // a colleague behind the same address
+    jest.advanceTimersByTime(60_001);
+    expect((await call(limiter, '10.0.0.1', 'alice')).passed).toBe(true);
   });
 
-  it('caps one address at ten times the limit however many subjects it invents', () => {
-    now = 0;
-    const limiter = rateLimit(2, () => now);
-    const results = Array.from({ length: 25 }, (_, i) => call(limiter, '10.0.0.9', `forged-${i}`).passed);
+  it('caps one address at ten times the limit however many subjects it invents', async () => {
+    const limiter = rateLimit(memoryRateLimiters(2));
+    const results: boolean[] = [];
+    for (let i = 0; i < 25; i++) results.push((await call(limiter, '10.0.0.9', `forged-${i}`)).passed);
     expect(results.filter(Boolean)).toHaveLength(20);
+  });
+
+  it('keys requests without a token by address', async () => {
+    const limiter = rateLimit(memoryRateLimiters(1));
+    expect((await call(limiter, '10.0.0.5')).passed).toBe(true);
+    expect((await call(limiter, '10.0.0.5')).status).toBe(429);
+    expect((await call(limiter, '10.0.0.6')).passed).toBe(true);
   });
 });
