@@ -11,7 +11,9 @@ import { CoursesService } from './courses/courses.service';
 import { CommandReceipts } from './courses/command-receipts.service';
 import { ActiveCourses } from './courses/active-courses.service';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
+import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health/health.controller';
+import { ShutdownDrain } from './health/shutdown-drain';
 import { DependencyHealth } from './infrastructure/dependency-health';
 import { ApiMetrics } from './metrics/api-metrics';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
@@ -29,7 +31,12 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfrastructureModule.forRoot(config), AuditModule, DiscoveryModule, ...consoleModules(config)],
+      imports: [
+        InfrastructureModule.forRoot(config),
+        // Failed checks are answered (503 naming them), not logged as errors on every probe.
+        TerminusModule.forRoot({ logger: false }),
+        AuditModule,
+        DiscoveryModule, ...consoleModules(config)],
       controllers: [
         HealthController,
         CoursesController,
@@ -46,6 +53,7 @@ export class AppModule {
         LocalSignIn,
         TokenVerifier,
         DependencyHealth,
+        ShutdownDrain,
         ApiMetrics,
         CommandReceipts,
         ActiveCourses,

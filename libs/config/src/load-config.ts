@@ -4,7 +4,13 @@ import * as path from 'node:path';
 export type AppConfig = {
   /** Where the embedded default keeps its data (PostgreSQL cluster, Temporal SQLite file, dev keys). */
   dataDir: string;
-  http: { host: string; port: number; bodyLimit: string };
+  http: {
+    host: string;
+    port: number;
+    bodyLimit: string;
+    /** On SIGTERM: how long the instance keeps serving after readiness turned 503 (for the load balancer to notice). */
+    drainDelayMs: number;
+  };
   database: {
     url: string;
     schema: string;
@@ -227,6 +233,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
       host: str('HOST', '127.0.0.1'),
       port: int('PORT', 3000, 0, 65535),
       bodyLimit: str('HTTP_BODY_LIMIT', '100kb'),
+      drainDelayMs: int('SHUTDOWN_DRAIN_DELAY_MS', 0, 0, 120_000),
     },
     database: {
       url: databaseUrl,
