@@ -12,6 +12,7 @@ import { CourseDriver } from './course-driver';
 import { freePort } from './free-port';
 import { createCourseActivities } from '../../apps/worker/src/activities/course.activities';
 import { bundleCourseWorkflows } from '../../apps/worker/src/workflow-bundle';
+import { workflowSinks } from '../../apps/worker/src/create-worker';
 
 try {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -66,6 +67,7 @@ export const startTimeSkipping = async (options: { encryptPayloads?: boolean } =
       taskQueue,
       workflowBundle,
       dataConverter,
+      sinks: workflowSinks(),
       activities: createCourseActivities({ eventStore: new EventStore(db), outbox: new NotificationOutbox(db) }),
     });
   // One worker for the whole suite: on this server the clock waits for outstanding workflow tasks, so

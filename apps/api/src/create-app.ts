@@ -5,7 +5,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import { trace } from '@opentelemetry/api';
 import type { AppConfig } from '@care/config';
+import { activeTracing } from '@care/observability';
 import { findUnstorableText } from '@care/protocol';
 import { JsonLogger } from '@care/logging';
 import { AppModule } from './app.module';
@@ -38,7 +40,9 @@ export const createApp = async (config: AppConfig): Promise<INestApplication> =>
   app.disable('x-powered-by');
   app.use((req: Request & { correlationId?: string }, res: Response, next: NextFunction) => {
     const given = req.header('x-request-id');
-    req.correlationId = given && CORRELATION_ID.test(given) ? given : randomUUID();
+    // With tracing on, the trace id: the events of a command then name the trace that recorded them.
+    const traceId = activeTracing() ? trace.getActiveSpan()?.spanContext().traceId : undefined;
+    req.correlationId = traceId ?? (given && CORRELATION_ID.test(given) ? given : randomUUID());
     res.setHeader('X-Request-Id', req.correlationId);
     next();
   });

@@ -1,3 +1,5 @@
+// First: tracing instruments http and pg as they load.
+import './tracing';
 import 'reflect-metadata';
 import { loadConfig } from '@care/config';
 import { createApp } from './create-app';

@@ -1,5 +1,7 @@
 import type { DataConverter } from '@temporalio/common';
+import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { activeTracing, NO_TRACING } from '@care/observability';
 import type { CourseActivities, WebhookActivities } from '@care/contracts';
 
 export type CourseWorkerOptions = {
@@ -15,6 +17,15 @@ export type CourseWorkerOptions = {
   dataConverter?: DataConverter;
 };
 
+/**
+ * The sink the bundled OpenTelemetry workflow interceptors export their spans to: this process's
+ * tracing, or nowhere when it is off. Replay workers register it too.
+ */
+export const workflowSinks = () => {
+  const { spanProcessor, resource } = activeTracing() ?? NO_TRACING;
+  return { exporter: makeWorkflowExporter(spanProcessor, resource) };
+};
+
 /** The worker: course, dosing-session and webhook-delivery workflows from the bundle, their activities from the factories. */
 export const createCourseWorker = (options: CourseWorkerOptions): Promise<Worker> =>
   Worker.create({
@@ -26,4 +37,10 @@ export const createCourseWorker = (options: CourseWorkerOptions): Promise<Worker
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     // A hung update handler should show up as a stuck task, not as a silently lost command.
     shutdownGraceTime: '10 seconds',
+    // The bundle always holds the OpenTelemetry workflow interceptors (whether tracing is on must not
+    // change what a workflow does); their spans leave through this sink, to nowhere when tracing is off.
+    sinks: workflowSinks(),
+    interceptors: {
+      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+    },
   });

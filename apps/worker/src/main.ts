@@ -1,3 +1,5 @@
+// First: tracing instruments pg as it loads.
+import { tracing } from './tracing';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -36,6 +38,8 @@ const main = async (): Promise<void> => {
   }
   await app.get(CourseWorkerService).untilStopped();
   await app.close();
+  // The last spans, before the process ends.
+  await tracing?.shutdown();
 };
 
 main().catch((error: unknown) => {

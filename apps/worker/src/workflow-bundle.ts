@@ -17,6 +17,8 @@ export const bundleCourseWorkflows = async (): Promise<WorkflowBundleWithSourceM
     workflowsPath: require.resolve(path.join(ROOT, 'workflows/src/index')),
     // Failures raised in workflows carry their message in an encoded (encrypted) attribute.
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    // Always bundled, tracing on or off, so turning it on changes nothing in a workflow's history.
+    workflowInterceptorModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
     logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error, log: () => undefined },
     webpackConfigHook: (config) => {
       const alias = Object.fromEntries(LIBS.map((lib) => [`@care/${lib}`, path.join(ROOT, 'libs', lib, 'src', 'index')]));

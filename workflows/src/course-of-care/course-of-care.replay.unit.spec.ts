@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { bundleCourseWorkflows } from '../../../apps/worker/src/workflow-bundle';
+import { workflowSinks } from '../../../apps/worker/src/create-worker';
 import { PATCHES } from './course-of-care.workflow';
 
 try {
@@ -58,7 +59,7 @@ describe('replay of saved course histories', () => {
     }));
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle, sinks: workflowSinks() }, histories)) {
       replayed += 1;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }

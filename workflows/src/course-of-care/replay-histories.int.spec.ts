@@ -10,6 +10,7 @@ import { courseWorkflowId } from '@care/contracts';
 import { CourseDriver } from '../../../test/support/course-driver';
 import { startTimeSkipping, type TimeSkippingStack } from '../../../test/support/time-skipping';
 import { bundleCourseWorkflows } from '../../../apps/worker/src/workflow-bundle';
+import { workflowSinks } from '../../../apps/worker/src/create-worker';
 import { SCENARIOS } from '../../../test/support/course-scenarios';
 
 const HISTORIES = path.join(__dirname, 'histories');
@@ -23,6 +24,7 @@ const devServer = async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await bundleCourseWorkflows(),
+    sinks: workflowSinks(),
     activities: createCourseActivities({ eventStore: new EventStore(db), outbox: new NotificationOutbox(db) }),
   });
   return {
@@ -89,7 +91,7 @@ describe('representative course histories', () => {
       }
       const bundle = await bundleCourseWorkflows();
       const dataConverter = dev ? {} : stack.dataConverter;
-      for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter }, histories.map((h) => ({ workflowId: h.workflowId, history: h.history })))) {
+      for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter, sinks: workflowSinks() }, histories.map((h) => ({ workflowId: h.workflowId, history: h.history })))) {
         expect(result.error).toBeUndefined();
       }
       if (process.env['CAPTURE_HISTORIES'] === '1') {

@@ -7,6 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { DELIVERY_FAILURES, WEBHOOK_DELIVERY_WORKFLOW_TYPE, webhookDeliveryWorkflowId, type WebhookActivities, type WebhookDeliveryInput } from '@care/contracts';
 import { bundleCourseWorkflows } from '../../../apps/worker/src/workflow-bundle';
+import { workflowSinks } from '../../../apps/worker/src/create-worker';
 
 const HISTORIES = path.join(__dirname, 'histories');
 
@@ -43,7 +44,7 @@ describe('webhook delivery histories', () => {
       },
     };
     const workflowBundle = await bundleCourseWorkflows();
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities, sinks: workflowSinks() });
     const deliveryId = `dlv_${randomUUID().replace(/-/g, '')}`;
     const input: WebhookDeliveryInput = { deliveryId, run: 1, maxAttempts: 3, giveUpAfterMs: 60_000, attemptTimeoutMs: 1000 };
     const handle = await worker.runUntil(async () => {
@@ -56,7 +57,7 @@ describe('webhook delivery histories', () => {
     const history = await handle.fetchHistory();
     // Retries live inside the one activity: the history stays a handful of events.
     expect(history.events!.length).toBeLessThan(20);
-    await Worker.runReplayHistory({ workflowBundle }, history, handle.workflowId);
+    await Worker.runReplayHistory({ workflowBundle, sinks: workflowSinks() }, history, handle.workflowId);
     if (process.env['CAPTURE_HISTORIES'] === '1') {
       fs.mkdirSync(HISTORIES, { recursive: true });
       fs.writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJSON(history));

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { bundleCourseWorkflows } from '../../../apps/worker/src/workflow-bundle';
+import { workflowSinks } from '../../../apps/worker/src/create-worker';
 
 try {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -28,7 +29,7 @@ describe('replay of saved webhook delivery histories', () => {
     const workflowBundle = await bundleCourseWorkflows();
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')));
-      await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
+      await expect(Worker.runReplayHistory({ workflowBundle, sinks: workflowSinks() }, history, file)).resolves.toBeUndefined();
     }
   }, 60_000);
 });

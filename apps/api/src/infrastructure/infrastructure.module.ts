@@ -1,7 +1,9 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { AppConfig } from '@care/config';
+import { activeTracing } from '@care/observability';
 import { createPayloadCodec, temporalDataConverter } from '@care/crypto';
 import { createDataSource, EventStore } from '@care/event-store';
 import type { DataSource } from 'typeorm';
@@ -17,6 +19,8 @@ class InfrastructureLifecycle implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.connection.close().catch(() => undefined);
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    // The last spans, before the process ends.
+    await activeTracing()?.shutdown().catch(() => undefined);
   }
 }
 
@@ -52,7 +56,13 @@ export class InfrastructureModule {
           provide: TEMPORAL_CLIENT,
           inject: [TEMPORAL_CONNECTION, PAYLOAD_CODEC],
           useFactory: (connection: Connection, codec: PayloadCodec) =>
-            new Client({ connection, namespace: config.temporal.namespace, dataConverter: temporalDataConverter(codec) }),
+            new Client({
+              connection,
+              namespace: config.temporal.namespace,
+              dataConverter: temporalDataConverter(codec),
+              // With tracing on, the Update (or the start) carries the request's trace to the workflow.
+              ...(activeTracing() ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+            }),
         },
         // Read at start: a missing or malformed key file stops the API before it serves anything.
         { provide: PAYLOAD_CODEC, useFactory: () => createPayloadCodec(config.payloadCodec) },
