@@ -78,32 +78,6 @@ export class WorkerMetrics implements MetricsSource {
         this.set(polling() ? 1 : 0);
       },
     });
-    new Gauge({
-      name: 'care_worker_projection_lag_events',
-      help: 'Events a read model (or the webhook relay) has not applied yet.',
-      labelNames: ['projection'] as const,
-      registers,
-      async collect() {
-        const backlog = await backlogOrNull();
-        if (!backlog) return;
-        const { projections } = backlog;
-        this.reset();
-        for (const p of projections) this.set({ projection: p.name }, p.events);
-      },
-    });
-    new Gauge({
-      name: 'care_worker_projection_lag_seconds',
-      help: 'Age of the oldest event a read model (or the webhook relay) has not applied yet; 0 when caught up.',
-      labelNames: ['projection'] as const,
-      registers,
-      async collect() {
-        const backlog = await backlogOrNull();
-        if (!backlog) return;
-        const { projections } = backlog;
-        this.reset();
-        for (const p of projections) this.set({ projection: p.name }, p.seconds);
-      },
-    });
     const gauge = (name: string, help: string, read: (b: Backlog) => number) =>
       new Gauge({
         name,
@@ -114,25 +88,38 @@ export class WorkerMetrics implements MetricsSource {
           if (backlog) this.set(read(backlog));
         },
       });
+    /** One sample per label value; left as last read when the backlog cannot be read. */
+    const labelledGauge = (name: string, help: string, label: string, read: (b: Backlog) => [string, number][]) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: [label],
+        registers,
+        async collect() {
+          const backlog = await backlogOrNull();
+          if (!backlog) return;
+          this.reset();
+          for (const [value, n] of read(backlog)) this.set({ [label]: value }, n);
+        },
+      });
+    labelledGauge('care_worker_projection_lag_events', 'Events a read model (or the webhook relay) has not applied yet.', 'projection', (b) =>
+      b.projections.map((p) => [p.name, p.events]),
+    );
+    labelledGauge('care_worker_projection_lag_seconds', 'Age of the oldest event a read model (or the webhook relay) has not applied yet; 0 when caught up.', 'projection', (b) =>
+      b.projections.map((p) => [p.name, p.seconds]),
+    );
+    labelledGauge(
+      'care_worker_webhook_endpoint_failing_seconds',
+      'For each enabled subscription whose endpoint fails: seconds since its first failure after the last success.',
+      'subscription',
+      (b) => b.failingEndpoints.map((f) => [f.subscriptionId, f.seconds]),
+    );
     gauge('care_worker_webhook_outbox_backlog_events', 'Events the webhook relay has not turned into deliveries yet.', (b) => b.projections.find((p) => p.name === WEBHOOK_RELAY)?.events ?? 0);
     gauge('care_worker_ledger_lag_entries', 'Events and read accesses not yet in the signed ledger.', (b) => b.ledger.entries);
     gauge('care_worker_ledger_lag_seconds', 'Age of the oldest event or read access not yet in the signed ledger; 0 when none.', (b) => b.ledger.seconds);
     gauge('care_worker_ledger_checkpoint_age_seconds', 'Seconds since the newest signed checkpoint (NaN before the first).', (b) => b.ledger.checkpointAgeSeconds ?? Number.NaN);
     gauge('care_worker_webhook_deliveries_pending', 'Webhook deliveries waiting or retrying.', (b) => b.deliveries.pending);
     gauge('care_worker_webhook_oldest_undelivered_seconds', 'Age of the oldest pending webhook delivery; 0 when none.', (b) => b.deliveries.oldestSeconds);
-    new Gauge({
-      name: 'care_worker_webhook_endpoint_failing_seconds',
-      help: 'For each enabled subscription whose endpoint fails: seconds since its first failure after the last success.',
-      labelNames: ['subscription'] as const,
-      registers,
-      async collect() {
-        const backlog = await backlogOrNull();
-        if (!backlog) return;
-        const { failingEndpoints } = backlog;
-        this.reset();
-        for (const f of failingEndpoints) this.set({ subscription: f.subscriptionId }, f.seconds);
-      },
-    });
   }
 
   /** Where `care_worker_polling` comes from: the Temporal worker, once it exists. */
