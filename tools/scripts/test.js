@@ -19,6 +19,7 @@ process.env.CHROMIUM_PATH = ensureChromium(log);
 const { findTemporalCli } = require('./lib/temporal');
 const cli = findTemporalCli({ log });
 if (cli.type === 'existing-path') process.env.TEMPORAL_CLI = cli.path;
+process.env.FHIR_VALIDATOR_JAR = require('./lib/fhir-validator').ensureFhirValidator({ log });
 
 const jest = path.join(ROOT, 'node_modules/jest/bin/jest.js');
 const args = [jest, '--ci', ...(process.env.CI ? ['--maxWorkers=2'] : []), ...process.argv.slice(2)];

@@ -11,6 +11,7 @@ import { CoursesService } from './courses/courses.service';
 import { CommandReceipts } from './courses/command-receipts.service';
 import { ActiveCourses } from './courses/active-courses.service';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
+import { FhirModule } from './fhir/fhir.module';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health/health.controller';
 import { ShutdownDrain } from './health/shutdown-drain';
@@ -36,6 +37,7 @@ export class AppModule {
         // Failed checks are answered (503 naming them), not logged as errors on every probe.
         TerminusModule.forRoot({ logger: false }),
         AuditModule,
+        FhirModule,
         DiscoveryModule, ...consoleModules(config)],
       controllers: [
         HealthController,

@@ -47,6 +47,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, Permission | typeof PUBL
   'GET /courses/:courseId': 'course:read',
   'GET /courses/:courseId/commands/:commandId': 'course:command',
   'GET /courses/:courseId/events': 'course:read',
+  'GET /courses/:courseId/fhir': 'course:read',
   'GET /worklist': 'worklist:read',
   'GET /protocols': 'protocol:read',
   'GET /protocols/:protocolId/versions/:version': 'protocol:read',
