@@ -9,14 +9,14 @@ import { trace } from '@opentelemetry/api';
 import type { AppConfig } from '@care/config';
 import { activeTracing } from '@care/observability';
 import { findUnstorableText } from '@care/protocol';
-import { JsonLogger } from '@care/logging';
+import { createLogger, httpLogging, nestLogger } from '@care/logging';
 import { AppModule } from './app.module';
 import { undeclaredRoutes } from './auth/route-inventory';
 import { buildOpenApiDocument } from './openapi';
 import { CONSOLE_PATH } from './console/console.module';
 import { rateLimit, sharedRateLimiters } from './hardening/rate-limit.middleware';
 import { securityHeaders } from './hardening/security-headers.middleware';
-import { ApiMetrics, metricsMiddleware } from './metrics/api-metrics';
+import { ApiMetrics, metricsMiddleware, routeTemplate } from './metrics/api-metrics';
 import { RequestValidationPipe } from './validation/request-validation.pipe';
 import { ApiError } from './errors/api-error';
 import { DATA_SOURCE } from './infrastructure/tokens';
@@ -29,10 +29,11 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * the OpenAPI document at /openapi.json and /docs.
  */
 export const createApp = async (config: AppConfig): Promise<INestApplication> => {
+  // Structured JSON lines (pino), redacted: no tokens, keys or clinical values.
+  const logger = createLogger(config.logLevel, 'api');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    // Structured JSON lines, redacted (no tokens, keys or clinical values).
-    logger: new JsonLogger(config.logLevel, 'api'),
+    logger: nestLogger(logger),
   });
   // Deny by default, checked at start: a controller route missing from the permission table stops the API.
   const undeclared = undeclaredRoutes(app);
@@ -46,6 +47,8 @@ export const createApp = async (config: AppConfig): Promise<INestApplication> =>
     res.setHeader('X-Request-Id', req.correlationId);
     next();
   });
+  // One line per response (route template, status, time; health probes left out), every request refused on the way included.
+  app.use(httpLogging(logger, { routeOf: (req) => routeTemplate(req as Request), ignore: (req) => (req as Request).path.startsWith('/health/') }));
   // Every request is timed, the rate-limited ones too.
   app.use(metricsMiddleware(app.get(ApiMetrics)));
   app.use(securityHeaders({ consolePath: CONSOLE_PATH, oidcAuthority: config.console.oidc?.authority ?? null }));

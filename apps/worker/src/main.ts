@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '@care/config';
-import { JsonLogger } from '@care/logging';
+import { createLogger, nestLogger, redactText } from '@care/logging';
 import { startMetricsServer } from '@care/observability';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { CourseWorkerService, WorkerModule } from './worker.module';
@@ -16,8 +16,9 @@ import { CourseWorkerService, WorkerModule } from './worker.module';
 const main = async (): Promise<void> => {
   // Structured JSON lines, redacted; the configuration itself is checked again (all problems at once) by the module.
   const level = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === process.env['LOG_LEVEL']) ?? 'info';
-  const logger = new JsonLogger(level, 'worker');
-  // The Temporal SDK's own logs (core and workflow sandbox) through the same redacting JSON logger.
+  const pino = createLogger(level, 'worker');
+  const logger = nestLogger(pino);
+  // The Temporal SDK's own logs (core and workflow sandbox) through the same redacting pino logger, their metadata as fields.
   const temporalLevel = ({ debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const)[level];
   // Temporal's runtime metrics must be set up before any connection exists: on loopback, merged into ours.
   const { workerMetrics } = loadConfig();
@@ -26,8 +27,8 @@ const main = async (): Promise<void> => {
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${workerMetrics.temporalRuntimePort}` } } } }
       : {}),
     logger: new DefaultLogger(temporalLevel, ({ level: l, message, meta }) => {
-      const write = l === 'ERROR' ? logger.error : l === 'WARN' ? logger.warn : l === 'INFO' ? logger.log : logger.debug;
-      write.call(logger, message, ...(meta ? [meta] : []), 'Temporal');
+      const method = l === 'ERROR' ? 'error' : l === 'WARN' ? 'warn' : l === 'INFO' ? 'info' : 'debug';
+      pino[method]({ ...meta, context: 'Temporal' }, message);
     }),
   });
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger });
@@ -43,6 +44,7 @@ const main = async (): Promise<void> => {
 };
 
 main().catch((error: unknown) => {
-  process.stderr.write(`[worker] fatal: ${error instanceof Error ? error.message : String(error)}\n`);
+  // Before or after the logger exists: one plain line, redacted all the same.
+  process.stderr.write(`[worker] fatal: ${redactText(error instanceof Error ? error.message : String(error))}\n`);
   process.exit(1);
 });

@@ -1,2 +1,2 @@
-export * from './json-logger';
+export * from './pino-logger';
 export * from './redact';

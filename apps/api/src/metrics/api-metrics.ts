@@ -51,12 +51,18 @@ export const setErrorCode = (res: Response, code: string): void => {
 const COMMAND_TYPES = new Set<string>(HTTP_COMMAND_TYPES);
 const COMMAND_ROUTES = new Set(['POST /courses', 'POST /courses/:courseId/commands']);
 
+/**
+ * The route a request is reported under, in metrics and request logs: the template Express matched
+ * (never the path itself, which holds ids and whatever a client typed); the console's files as one route.
+ */
+export const routeTemplate = (req: Request): string =>
+  (req.route as { path?: string } | undefined)?.path ?? ((req.path ?? '').startsWith('/console') ? '/console' : 'unmatched');
+
 /** Times every request and counts commands and refusals once its response is finished. */
 export const metricsMiddleware = (metrics: ApiMetrics) => (req: Request, res: Response, next: NextFunction): void => {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
-    // The template Express matched (never the path itself, which holds ids); the console's files as one route.
-    const route = (req.route as { path?: string } | undefined)?.path ?? (req.path.startsWith('/console') ? '/console' : 'unmatched');
+    const route = routeTemplate(req);
     const status = String(res.statusCode);
     metrics.requestDuration.observe({ method: req.method, route, status }, Number(process.hrtime.bigint() - started) / 1e9);
     const code = res.locals['errorCode'] as string | undefined;
