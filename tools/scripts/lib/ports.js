@@ -13,6 +13,23 @@ const freePort = () =>
     });
   });
 
+const canBind = (port) =>
+  new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/** A free port on 127.0.0.1 below `limit` (from 20000 up, at random), for what cannot hold a larger number. */
+const freePortBelow = async (limit) => {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * (limit - 20000));
+    if (await canBind(port)) return port;
+  }
+  throw new Error(`no free port between 20000 and ${limit} after 200 tries`);
+};
+
 /** True when something accepts connections on host:port. */
 const isListening = (port, host = '127.0.0.1', timeoutMs = 500) =>
   new Promise((resolve) => {
@@ -28,4 +45,4 @@ const isListening = (port, host = '127.0.0.1', timeoutMs = 500) =>
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { freePort, isListening, sleep };
+module.exports = { freePort, freePortBelow, isListening, sleep };

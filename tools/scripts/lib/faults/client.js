@@ -58,12 +58,23 @@ const request = async (baseUrl, method, path, { token, body, headers = {}, timeo
 
 class LoadClient {
   /**
-   * @param {{id: string, baseUrl: string, token: () => string, phase: string, ops: any[], courses: any[], isReady: () => Promise<boolean>}} options
+   * @param {{id: string, baseUrl?: string, balancer?: {pick: () => string, unreachable: (url: string) => void}, token: () => string, phase: string, ops: any[], courses: any[], isReady: () => Promise<boolean>}} options
    */
   constructor(options) {
     Object.assign(this, options);
     this.n = 0;
     this.stats = { requests: 0, s2xx: 0, s202: 0, s5xx: 0, s4xx: 0, network: 0 };
+  }
+
+  /**
+   * One request, to the client's API or, with a balancer, to the instance it picks; an instance that gave
+   * no answer is reported to the balancer.
+   */
+  async send(method, path, options) {
+    const url = this.balancer ? this.balancer.pick() : this.baseUrl;
+    const res = await request(url, method, path, options);
+    if (res.status === 0 && this.balancer) this.balancer.unreachable(url);
+    return res;
   }
 
   count(res) {
@@ -84,7 +95,7 @@ class LoadClient {
   /** Sends with `key` until an answer that is not a named failure, within the op's deadline. */
   async sendKeyed(op, path, body, key, deadline) {
     for (let attempt = 0; ; attempt++) {
-      const res = await request(this.baseUrl, 'POST', path, { token: this.token(), body, headers: { 'idempotency-key': key, 'x-request-id': `${op.opId}-${attempt}` } });
+      const res = await this.send('POST', path, { token: this.token(), body, headers: { 'idempotency-key': key, 'x-request-id': `${op.opId}-${attempt}` } });
       this.count(res);
       op.attempts.push(res.status);
       if (!isRetryable(res.status) && res.status !== 0 && res.status !== 429) return res;
@@ -136,7 +147,7 @@ class LoadClient {
     const requestId = `u-${opId}`;
     op.requestId = requestId;
     if (this.probe) this.probe.unkeyedInFlight += 1;
-    const res = await request(this.baseUrl, 'POST', path, { token: this.token(), body: command, headers: { 'x-request-id': requestId } }).finally(() => {
+    const res = await this.send('POST', path, { token: this.token(), body: command, headers: { 'x-request-id': requestId } }).finally(() => {
       if (this.probe) this.probe.unkeyedInFlight -= 1;
     });
     this.count(res);
@@ -159,7 +170,7 @@ class LoadClient {
   /** GET .../commands/:commandId until it says recorded, refused or not_recorded (then: re-send with that key). */
   async resolveById(op, courseId, command, commandId, deadline) {
     for (let attempt = 0; ; attempt++) {
-      const res = await request(this.baseUrl, 'GET', `/courses/${courseId}/commands/${encodeURIComponent(commandId)}`, { token: this.token() });
+      const res = await this.send('GET', `/courses/${courseId}/commands/${encodeURIComponent(commandId)}`, { token: this.token() });
       op.attempts.push(`status:${res.status}:${res.body?.status ?? ''}`);
       if (res.status === 200 && res.body?.status === 'recorded') return { status: 200, body: { events: res.body.events } };
       if (res.status === 200 && res.body?.status === 'refused') return { status: res.body.error?.statusCode ?? 422, body: res.body.error };
@@ -189,7 +200,7 @@ class LoadClient {
     }
     const lookUntil = Math.min(deadline, Date.now() + 15000);
     for (let attempt = 0; ; attempt++) {
-      const res = await request(this.baseUrl, 'GET', `/courses/${courseId}/events`, { token: this.token() });
+      const res = await this.send('GET', `/courses/${courseId}/events`, { token: this.token() });
       if (res.status === 200) {
         const mine = res.body.events.filter((e) => e.metadata?.correlationId === requestId);
         if (mine.length > 0) return { status: 200, body: { events: mine } };
