@@ -204,9 +204,13 @@ describe('FHIR R4 export (GET /courses/:courseId/fhir)', () => {
       expect(Object.keys(patients[0]).sort()).toEqual(['id', 'identifier', 'resourceType']);
       expect(patients[0].identifier).toEqual([{ system: expect.stringMatching(/^https:\/\/.+\/patient-ref$/), value: expect.stringMatching(/^P-FHIR-/) }]);
     }
-    // Signature.data is a base64 record hash, different every run: a short reference such as 'IR-7' can occur in it by chance.
-    const text = JSON.stringify(bundles, (key, value) => (key === 'data' && typeof value === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? '<base64>' : value));
-    for (const secret of ['FHIR-E2E-FREE-TEXT', 'Screening interview and records', 'ECG and labs normal', 'IR-7', 'EC-1', 'ESC-1', 'LOT-1']) expect({ secret, found: text.includes(secret) }).toEqual({ secret, found: false });
+    // Whole tokens only: a patient reference such as P-FHIR-7a1b... holds the rater's 'IR-7' as a substring.
+    const text = JSON.stringify(bundles);
+    const found = (secret: string) => new RegExp(`(?<![A-Za-z0-9])${secret.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}(?![A-Za-z0-9])`).test(text);
+    for (const secret of ['FHIR-E2E-FREE-TEXT', 'Screening interview and records', 'ECG and labs normal', 'IR-7', 'EC-1', 'ESC-1', 'LOT-1']) expect({ secret, found: found(secret) }).toEqual({ secret, found: false });
+    // The check itself finds a value that is there.
+    const patientRef = bundles['mdma-at-ptsd'].entry.find((e: any) => e.resource.resourceType === 'Patient').resource.identifier[0].value as string;
+    expect(found(patientRef)).toBe(true);
   });
 
   it('codes vital signs in LOINC with UCUM units, and the PCL-5 in LOINC', () => {
