@@ -27,13 +27,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { log: makeLog } = require('./lib/log');
-const { ROOT, ensureDependencies } = require('./lib/setup');
+const { ensureDependencies } = require('./lib/setup');
 const { freePort, sleep } = require('./lib/ports');
 const { ensureDevKeys } = require('./lib/dev-keys');
 const { Stack, waitUntil } = require('./lib/faults/stack');
 const { Receiver } = require('./lib/faults/receiver');
-const { request } = require('./lib/faults/client');
-const { buildIfNeeded, makeTokens, isReadyNow, runFault, printTable } = require('./lib/faults/harness');
+const { buildIfNeeded, makeTokens, isReadyNow, runFault, printTable, guardRun, migrate, queryer, subscribeReceiver } = require('./lib/faults/harness');
 
 const log = makeLog('faults');
 const LOAD_MS = Number(process.env.FAULTS_LOAD_SECONDS || 24) * 1000;
@@ -54,40 +53,14 @@ const main = async () => {
   const stack = new Stack({ work, ports, log });
   const receiver = new Receiver(ports.receiver);
 
-  // Everything this script started dies with it: on success, failure, Ctrl-C or an overrun.
-  let cleaned = false;
-  let shuttingDown = false;
-  const cleanup = () => {
-    if (cleaned) return;
-    cleaned = true;
-    shuttingDown = true;
-    stack.killAllSync();
-  };
-  process.on('exit', cleanup);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(sig, () => {
-      log(`${sig}: stopping everything`);
-      cleanup();
-      process.exit(130);
-    });
-  }
-  const overrun = setTimeout(() => {
-    log(`the run exceeded ${RUN_DEADLINE_MS / 60000} minutes: stopping everything`);
-    cleanup();
-    process.exit(3);
-  }, RUN_DEADLINE_MS);
-  overrun.unref();
+  const run = guardRun({ stack, deadlineMs: RUN_DEADLINE_MS, log });
 
   log(`work folder ${work}`);
   const keys = ensureDevKeys(stack.dataDir, log);
   log(`starting PostgreSQL on 127.0.0.1:${ports.pg}`);
   await stack.startPostgres();
   log('migrating the database');
-  require('./lib/register-aliases');
-  const { createDataSource, runMigrations } = require(path.join(ROOT, 'dist/libs/event-store/src'));
-  const dataSource = await createDataSource(stack.databaseUrl, 2).initialize();
-  await runMigrations(dataSource);
-  await dataSource.destroy();
+  await migrate(stack.databaseUrl);
   log(`starting the Temporal dev server on ${stack.temporalAddress} (SQLite ${path.relative(work, stack.dbFile)})`);
   await stack.startTemporal();
 
@@ -107,12 +80,12 @@ const main = async () => {
   const launch = (name) => {
     const child = name === 'worker' ? stack.startWorker(env) : stack.startApi(env);
     child.once('exit', (code, signal) => {
-      if (shuttingDown || supervision.killing.has(child.pid)) return;
+      if (run.shuttingDown() || supervision.killing.has(child.pid)) return;
       log(`${name} exited on its own (${signal ?? code}); restarting it in 1 s`);
       if (name === 'worker') supervision.workerRestarts += 1;
       else supervision.apiExits += 1;
       setTimeout(() => {
-        if (!shuttingDown && !stack.children[name]) launch(name);
+        if (!run.shuttingDown() && !stack.children[name]) launch(name);
       }, 1000).unref();
     });
     return child;
@@ -133,24 +106,9 @@ const main = async () => {
 
   await receiver.listen();
   const tokens = await makeTokens(stack.dataDir, CLIENTS, log);
-  const sub = await request(stack.apiUrl, 'POST', '/integrations/subscriptions', {
-    token: tokens.admin,
-    body: { url: receiver.url, siteId: 'site-a', eventTypes: ['course.started'], description: 'fault injection receiver' },
-  });
-  if (sub.status !== 201) throw new Error(`creating the subscription answered ${sub.status} ${JSON.stringify(sub.body)}`);
-  const subscriptionId = sub.body.subscriptionId;
+  const subscriptionId = await subscribeReceiver(stack.apiUrl, tokens.admin, receiver, 'fault injection receiver');
 
-  const { Client } = require('pg');
-  /** A short-lived connection per query: PostgreSQL itself is one of the things we restart. */
-  const query = async (sql, params = []) => {
-    const c = new Client({ connectionString: stack.databaseUrl, connectionTimeoutMillis: 5000 });
-    await c.connect();
-    try {
-      return (await c.query(sql, params)).rows;
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  };
+  const query = queryer(stack.databaseUrl);
 
   const ctx = { stack, receiver, query, subscriptionId, launch, killOnPurpose, log, clients: CLIENTS, loadMs: LOAD_MS };
   const selected = (process.env.FAULTS || '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -168,7 +126,7 @@ const main = async () => {
   }
   process.stdout.write(`total ${((Date.now() - runStarted) / 1000).toFixed(0)} s\n`);
 
-  shuttingDown = true;
+  run.ending();
   await receiver.close();
   await stack.kill('api');
   await stack.kill('worker');
@@ -178,7 +136,7 @@ const main = async () => {
   } catch (e) {
     log(`stopping PostgreSQL: ${e.message}`);
   }
-  cleanup();
+  run.cleanup();
   if (failed.length === 0 && !process.env.FAULTS_KEEP) fs.rmSync(work, { recursive: true, force: true });
   else log(`logs and data kept in ${work}`);
   return failed.length === 0 ? 0 : 1;

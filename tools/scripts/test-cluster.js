@@ -34,7 +34,7 @@ const { ensureDevKeys } = require('./lib/dev-keys');
 const { waitUntil } = require('./lib/faults/stack');
 const { Receiver } = require('./lib/faults/receiver');
 const { request } = require('./lib/faults/client');
-const { buildIfNeeded, makeTokens, runFault, printTable } = require('./lib/faults/harness');
+const { buildIfNeeded, makeTokens, runFault, printTable, guardRun, migrate, queryer, subscribeReceiver } = require('./lib/faults/harness');
 const { ClusterStack } = require('./lib/cluster');
 
 const log = makeLog('cluster-test');
@@ -220,39 +220,14 @@ const main = async () => {
   const stack = new ClusterStack({ work, ports: { pg: await freePort(), apis: [await freePort(), await freePort()], workers: 2 }, log });
   const receiver = new Receiver(await freePort());
 
-  let cleaned = false;
-  let shuttingDown = false;
-  const cleanup = () => {
-    if (cleaned) return;
-    cleaned = true;
-    shuttingDown = true;
-    stack.killAllSync();
-  };
-  process.on('exit', cleanup);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(sig, () => {
-      log(`${sig}: stopping everything`);
-      cleanup();
-      process.exit(130);
-    });
-  }
-  const overrun = setTimeout(() => {
-    log(`the run exceeded ${RUN_DEADLINE_MS / 60000} minutes: stopping everything`);
-    cleanup();
-    process.exit(3);
-  }, RUN_DEADLINE_MS);
-  overrun.unref();
+  const run = guardRun({ stack, deadlineMs: RUN_DEADLINE_MS, log });
 
   log(`work folder ${work}`);
   const keys = ensureDevKeys(stack.dataDir, log);
   await stack.startPostgres();
   await stack.startTemporal();
   log('migrating the database');
-  require('./lib/register-aliases');
-  const { createDataSource, runMigrations } = require(path.join(ROOT, 'dist/libs/event-store/src'));
-  const dataSource = await createDataSource(stack.databaseUrl, 2).initialize();
-  await runMigrations(dataSource);
-  await dataSource.destroy();
+  await migrate(stack.databaseUrl);
 
   const base = stack.env({
     AUTH_PUBLIC_KEY_FILE: keys.publicKeyFile,
@@ -270,11 +245,11 @@ const main = async () => {
     const i = Number(name.split('-')[1]) - 1;
     const child = name.startsWith('worker') ? await stack.startWorkerInstance(i, env) : await stack.startApiInstance(i, env);
     child.once('exit', (code, signal) => {
-      if (shuttingDown || supervision.stopping.has(child.pid)) return;
+      if (run.shuttingDown() || supervision.stopping.has(child.pid)) return;
       log(`${name} exited on its own (${signal ?? code}); starting it again in 1 s`);
       supervision.restarts += 1;
       setTimeout(() => {
-        if (!shuttingDown && !stack.children[name]) void launch(name, env);
+        if (!run.shuttingDown() && !stack.children[name]) void launch(name, env);
       }, 1000).unref();
     });
     return child;
@@ -317,27 +292,14 @@ const main = async () => {
       .setExpirationTime('10m')
       .sign(signing);
   };
-  const sub = await request(stack.apiUrls[1], 'POST', '/integrations/subscriptions', {
-    token: tokens.admin,
-    body: { url: receiver.url, siteId: 'site-a', eventTypes: ['course.started'], description: 'cluster test receiver' },
-  });
-  if (sub.status !== 201) throw new Error(`creating the subscription answered ${sub.status} ${JSON.stringify(sub.body)}`);
+  const subscriptionId = await subscribeReceiver(stack.apiUrls[1], tokens.admin, receiver, 'cluster test receiver');
 
-  const { Client } = require('pg');
-  const query = async (sql, params = []) => {
-    const c = new Client({ connectionString: stack.databaseUrl, connectionTimeoutMillis: 5000 });
-    await c.connect();
-    try {
-      return (await c.query(sql, params)).rows;
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  };
+  const query = queryer(stack.databaseUrl);
   const ctx = {
     stack,
     receiver,
     query,
-    subscriptionId: sub.body.subscriptionId,
+    subscriptionId,
     launch,
     killOnPurpose,
     stopOnPurpose,
@@ -372,7 +334,7 @@ const main = async () => {
   if (supervision.restarts) process.stdout.write(`note: instances exited on their own ${supervision.restarts} time(s) (started again)\n`);
   process.stdout.write(`total ${((Date.now() - runStarted) / 1000).toFixed(0)} s\n`);
 
-  shuttingDown = true;
+  run.ending();
   await receiver.close();
   for (const name of Object.keys(stack.children)) await stack.kill(name);
   await stack.stopTemporal();
@@ -381,7 +343,7 @@ const main = async () => {
   } catch (e) {
     log(`stopping PostgreSQL: ${e.message}`);
   }
-  cleanup();
+  run.cleanup();
   if (failed.length === 0 && !process.env.CLUSTER_KEEP) fs.rmSync(work, { recursive: true, force: true });
   else log(`logs and data kept in ${work}`);
   return failed.length === 0 ? 0 : 1;

@@ -389,4 +389,76 @@ const printTable = (results) => {
   process.stdout.write('\n');
 };
 
-module.exports = { buildIfNeeded, makeTokens, readinessPoller, isReadyNow, runFault, checkRecord, printTable, Balancer, RECOVERY_LIMIT_S };
+// ------------------------------------------------------------------ a run's set-up
+
+/**
+ * Everything a run started dies with it: on success, failure, Ctrl-C or an overrun of `deadlineMs`.
+ * Returns `cleanup()` (idempotent) and `shuttingDown()`, true once the run ends (supervisors stop restarting).
+ */
+const guardRun = ({ stack, deadlineMs, log }) => {
+  let cleaned = false;
+  let shuttingDown = false;
+  const cleanup = () => {
+    if (cleaned) return;
+    cleaned = true;
+    shuttingDown = true;
+    stack.killAllSync();
+  };
+  process.on('exit', cleanup);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      log(`${sig}: stopping everything`);
+      cleanup();
+      process.exit(130);
+    });
+  }
+  const overrun = setTimeout(() => {
+    log(`the run exceeded ${deadlineMs / 60000} minutes: stopping everything`);
+    cleanup();
+    process.exit(3);
+  }, deadlineMs);
+  overrun.unref();
+  return {
+    cleanup,
+    shuttingDown: () => shuttingDown,
+    ending: () => {
+      shuttingDown = true;
+    },
+  };
+};
+
+/** Applies the service's migrations (compiled, in dist/) to the database at `url`. */
+const migrate = async (url) => {
+  require('../register-aliases');
+  const { createDataSource, runMigrations } = require(path.join(ROOT, 'dist/libs/event-store/src'));
+  const dataSource = await createDataSource(url, 2).initialize();
+  try {
+    return await runMigrations(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+};
+
+/** Queries with a short-lived connection each: PostgreSQL itself is one of the things a run restarts. */
+const queryer = (url) => async (sql, params = []) => {
+  const { Client } = require('pg');
+  const c = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    return (await c.query(sql, params)).rows;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+};
+
+/** An admin-made subscription of the receiver to course.started events of site-a; its id. */
+const subscribeReceiver = async (apiUrl, token, receiver, description) => {
+  const sub = await request(apiUrl, 'POST', '/integrations/subscriptions', {
+    token,
+    body: { url: receiver.url, siteId: 'site-a', eventTypes: ['course.started'], description },
+  });
+  if (sub.status !== 201) throw new Error(`creating the subscription answered ${sub.status} ${JSON.stringify(sub.body)}`);
+  return sub.body.subscriptionId;
+};
+
+module.exports = { buildIfNeeded, makeTokens, readinessPoller, isReadyNow, runFault, checkRecord, printTable, Balancer, RECOVERY_LIMIT_S, guardRun, migrate, queryer, subscribeReceiver };
