@@ -116,12 +116,15 @@ const main = async () => {
     await dataSource.destroy();
     log(applied.length ? `applied ${applied.join(', ')}` : 'database schema is up to date');
 
-    const spawnChild = (entry) =>
-      spawn(process.execPath, ['-r', path.join(__dirname, 'lib/register-aliases.js'), path.join(ROOT, entry)], {
+    const spawnChild = (entry) => {
+      // The worker's heap limit (WORKER_MAX_HEAP_MB) is a node option, so it is applied here, where the process starts.
+      const nodeOptions = entry.startsWith('dist/apps/worker/') ? require(path.join(ROOT, 'dist/libs/config/src')).workerNodeOptions(env) : [];
+      return spawn(process.execPath, [...nodeOptions, '-r', path.join(__dirname, 'lib/register-aliases.js'), path.join(ROOT, entry)], {
         cwd: ROOT,
         env: { ...env, RUN_MIGRATIONS: 'false' },
         stdio: 'inherit',
       });
+    };
     const stopChild = (child) =>
       new Promise((resolve) => {
         if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();

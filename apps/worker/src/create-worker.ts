@@ -3,6 +3,7 @@ import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTele
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { activeTracing, NO_TRACING } from '@care/observability';
 import type { CourseActivities, WebhookActivities } from '@care/contracts';
+import type { WorkerLimits } from '@care/config';
 
 export type CourseWorkerOptions = {
   connection: NativeConnection;
@@ -15,6 +16,12 @@ export type CourseWorkerOptions = {
    * stacks without encryption keep working; every production worker passes it.
    */
   dataConverter?: DataConverter;
+  /**
+   * Workflow cache and task concurrency (`worker` of the configuration, README: Sizing the worker).
+   * Optional only for test stacks, which then get the SDK's defaults (a cache sized from the heap);
+   * every production worker passes it, so its memory does not grow with the number of open courses.
+   */
+  limits?: Omit<WorkerLimits, 'maxHeapMb'>;
 };
 
 /**
@@ -35,6 +42,13 @@ export const createCourseWorker = (options: CourseWorkerOptions): Promise<Worker
     workflowBundle: options.workflowBundle,
     activities: options.activities,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...(options.limits
+      ? {
+          maxCachedWorkflows: options.limits.maxCachedWorkflows,
+          maxConcurrentWorkflowTaskExecutions: options.limits.maxConcurrentWorkflowTasks,
+          maxConcurrentActivityTaskExecutions: options.limits.maxConcurrentActivities,
+        }
+      : {}),
     // A hung update handler should show up as a stuck task, not as a silently lost command.
     shutdownGraceTime: '10 seconds',
     // The bundle always holds the OpenTelemetry workflow interceptors (whether tracing is on must not

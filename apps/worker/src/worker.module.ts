@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '@care/config';
@@ -14,6 +15,14 @@ import { RecordKeepingModule } from './record-keeping.module';
 import { loadCourseWorkflows } from './workflow-bundle';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/**
+ * Measured (`npm run bench:open-courses`, README: Sizing the worker): live heap of one cached course run
+ * (2.2-2.9 MB) and of the workflow thread without any; below 1.5 times that, GC takes the workflow thread.
+ */
+const MB_PER_CACHED_RUN = 3;
+const WORKFLOW_THREAD_BASE_MB = 40;
+const HEAP_HEADROOM = 1.5;
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 /** Runs the Temporal worker for the lifetime of the Nest application context. */
@@ -56,6 +65,8 @@ export class CourseWorkerService implements OnApplicationBootstrap, OnApplicatio
       workflowBundle: await loadCourseWorkflows(),
       // Payloads and failure messages leave the worker encrypted (no clinical value in Temporal's history).
       dataConverter: temporalDataConverter(createPayloadCodec(this.config.payloadCodec)),
+      // Memory bounded by the cache, not by the number of open courses (README: Sizing the worker).
+      limits: this.config.worker,
     });
     const worker = this.worker;
     this.metrics.reportPollingFrom(() => worker.getState() === 'RUNNING');
@@ -65,6 +76,28 @@ export class CourseWorkerService implements OnApplicationBootstrap, OnApplicatio
       process.exitCode = 1;
     });
     this.logger.log(`polling task queue "${this.config.temporal.taskQueue}" on ${this.config.temporal.address}`);
+    this.checkHeapLimit();
+  }
+
+  /** WORKER_MAX_HEAP_MB only works if whoever started this process passed it to node: say so when it did not. */
+  private checkHeapLimit(): void {
+    const { maxHeapMb, maxCachedWorkflows } = this.config.worker;
+    // heap_size_limit is the old space plus the young generation (tens of MB).
+    const limitMb = Math.round(getHeapStatistics().heap_size_limit / 1_048_576);
+    if (limitMb < maxHeapMb || limitMb > maxHeapMb + 128) {
+      this.logger.warn(`heap limit is ${limitMb} MB, not WORKER_MAX_HEAP_MB=${maxHeapMb}: start the worker with node --max-old-space-size=${maxHeapMb}`);
+    } else {
+      this.logger.log(`heap limit ${limitMb} MB, workflow cache ${maxCachedWorkflows} runs`);
+    }
+    // The cached runs live in the workflow thread's heap, which has the same limit: a cache that does not
+    // fit ends in "JS heap out of memory" of that thread, a worker restart and the same again.
+    const neededMb = Math.ceil(HEAP_HEADROOM * (WORKFLOW_THREAD_BASE_MB + maxCachedWorkflows * MB_PER_CACHED_RUN));
+    if (maxHeapMb < neededMb) {
+      this.logger.warn(
+        `WORKER_MAX_HEAP_MB=${maxHeapMb} is likely too small for WORKER_MAX_CACHED_WORKFLOWS=${maxCachedWorkflows}: ` +
+          `a cached course takes about ${MB_PER_CACHED_RUN} MB of heap, so allow at least ${neededMb} MB or cache fewer (README: Sizing the worker)`,
+      );
+    }
   }
 
   /** Resolves when the worker stops polling (after shutdown, or on a fatal error). */

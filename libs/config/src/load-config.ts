@@ -95,8 +95,41 @@ export type AppConfig = {
    * runtime's own, which the runtime serves on `temporalRuntimePort` (loopback only) for us to merge.
    */
   workerMetrics: { port: number | null; host: string; temporalRuntimePort: number | null };
+  /** What bounds the worker's memory, whatever the number of open courses (README: Sizing the worker). */
+  worker: WorkerLimits;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 };
+
+/**
+ * The worker's memory bound. A course stays open for months but is busy for minutes at a time: only
+ * the courses in the workflow cache occupy the worker's memory, an evicted one is replayed from its
+ * history on its next command.
+ */
+export type WorkerLimits = {
+  /** Workflow runs kept in memory (Temporal's `maxCachedWorkflows`); 0 replays every workflow task from its history. */
+  maxCachedWorkflows: number;
+  /** Workflow tasks (activations, replays included) run at once (`maxConcurrentWorkflowTaskExecutions`); at most the cache size. */
+  maxConcurrentWorkflowTasks: number;
+  /** Activities (appends, notifications, webhook deliveries) run at once (`maxConcurrentActivityTaskExecutions`). */
+  maxConcurrentActivities: number;
+  /** V8 old-space limit of the worker process (`--max-old-space-size`, set by whoever starts it). */
+  maxHeapMb: number;
+};
+
+// Defaults of the worker's memory bound (README: Sizing the worker, which has the measurements).
+// - Cache 150 runs: a cached course holds about 2.2-2.9 MB of the workflow thread's heap (every run
+//   instantiates the bundle's modules), so 150 runs are about 450 MB. The courses busy at one time (a
+//   dosing session records a reading every 15-60 minutes, a visit a handful of commands) are far fewer
+//   than the tens of thousands open and idle for weeks, and a course that fell out costs one replay of
+//   its history: about 60 ms more on its next command. Unset, the SDK sized the cache from the heap
+//   limit (about 2,300 runs for the default 4 GB heap here), so memory grew with every open course.
+// - Heap 1024 MB (per isolate: the main thread and the workflow thread each): twice the full cache's
+//   live heap, so garbage collection stays cheap on the one workflow thread every course shares; with
+//   a live heap near the limit GC took the CPU and starts slowed down. A leak ends in a worker restart,
+//   not in a host out of memory.
+// - 40 workflow tasks and 100 activities at once: the SDK's defaults, stated so they are visible (the
+//   activities wait for the DATABASE_POOL_SIZE connections anyway).
+const WORKER_DEFAULTS: WorkerLimits = { maxCachedWorkflows: 150, maxConcurrentWorkflowTasks: 40, maxConcurrentActivities: 100, maxHeapMb: 1024 };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -109,6 +142,46 @@ type Env = Record<string, string | undefined>;
 
 /** Token algorithms the service may accept: asymmetric only, so a verifier can never be tricked into HMAC with a public key. */
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+/** Integer variable in [min, max], its default when unset; a bad value is added to `problems`. */
+const intSetting = (env: Env, problems: string[], name: string, fallback: number, min: number, max: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    problems.push(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+    return fallback;
+  }
+  return n;
+};
+
+/** The WORKER_MAX_* variables (every problem added to `problems`). */
+const readWorkerLimits = (env: Env, problems: string[]): WorkerLimits => {
+  const maxCachedWorkflows = intSetting(env, problems, 'WORKER_MAX_CACHED_WORKFLOWS', WORKER_DEFAULTS.maxCachedWorkflows, 0, 100_000);
+  if (maxCachedWorkflows === 1) problems.push('WORKER_MAX_CACHED_WORKFLOWS must be 0 (no cache: every workflow task replays) or at least 2, got "1"');
+  const maxConcurrentWorkflowTasks = intSetting(env, problems, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', Math.min(WORKER_DEFAULTS.maxConcurrentWorkflowTasks, maxCachedWorkflows || Infinity), 2, 1_000);
+  // The SDK would lower it silently; a workflow task needs its run in the cache while it executes.
+  if (maxCachedWorkflows > 0 && maxConcurrentWorkflowTasks > maxCachedWorkflows) {
+    problems.push(`WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (${maxConcurrentWorkflowTasks}) must not exceed WORKER_MAX_CACHED_WORKFLOWS (${maxCachedWorkflows})`);
+  }
+  return {
+    maxCachedWorkflows,
+    maxConcurrentWorkflowTasks,
+    maxConcurrentActivities: intSetting(env, problems, 'WORKER_MAX_CONCURRENT_ACTIVITIES', WORKER_DEFAULTS.maxConcurrentActivities, 1, 10_000),
+    maxHeapMb: intSetting(env, problems, 'WORKER_MAX_HEAP_MB', WORKER_DEFAULTS.maxHeapMb, 256, 65_536),
+  };
+};
+
+/**
+ * The Node.js options the worker process must be started with (its heap limit, WORKER_MAX_HEAP_MB),
+ * for whatever spawns it (`npm start`, the benchmarks). Reads only the WORKER_MAX_* variables.
+ */
+export const workerNodeOptions = (env: Env = process.env): string[] => {
+  const problems: string[] = [];
+  const limits = readWorkerLimits(env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return [`--max-old-space-size=${limits.maxHeapMb}`];
+};
 
 /**
  * Reads and validates the configuration. Every bad value is named in one error, so an operator
@@ -127,16 +200,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     return v.trim();
   };
 
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw.trim() === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return n;
-  };
+  const int = (name: string, fallback: number, min: number, max: number): number => intSetting(env, problems, name, fallback, min, max);
 
   const dataDir = path.resolve(cwd, str('DATA_DIR', '.data'));
 
@@ -287,6 +351,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
       temporalRuntimePort:
         workerMetricsPort === null ? null : int('WORKER_TEMPORAL_METRICS_PORT', workerMetricsPort === 65535 ? 65534 : workerMetricsPort + 1, 1, 65535),
     },
+    worker: readWorkerLimits(env, problems),
     logLevel: logLevel as AppConfig['logLevel'],
   };
 

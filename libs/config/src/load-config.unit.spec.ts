@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './load-config';
+import { ConfigError, loadConfig, workerNodeOptions } from './load-config';
 
 describe('loadConfig', () => {
   const base = { DATABASE_URL: 'postgres://app@127.0.0.1:5432/care' };
@@ -84,5 +84,46 @@ describe('loadConfig: database role, ledger and retention', () => {
     expect(config.signatures.maxAuthAgeMinutes).toBe(5);
     expect(config.payloadCodec).toEqual({ keysFile: '/srv/app/.data/keys/payload-codec.json', generateKeys: true });
     expect(config.corsOrigins).toEqual(['http://127.0.0.1:8233']);
+  });
+});
+
+describe('loadConfig: the worker memory bound', () => {
+  const base = { DATABASE_URL: 'postgres://app@127.0.0.1:5432/care' };
+
+  it('bounds the workflow cache and the heap by default, whatever the number of open courses', () => {
+    expect(loadConfig(base).worker).toEqual({ maxCachedWorkflows: 150, maxConcurrentWorkflowTasks: 40, maxConcurrentActivities: 100, maxHeapMb: 1024 });
+    expect(workerNodeOptions(base)).toEqual(['--max-old-space-size=1024']);
+  });
+
+  it('takes the operator settings, a small cache lowering the default task concurrency with it', () => {
+    const config = loadConfig({
+      ...base,
+      WORKER_MAX_CACHED_WORKFLOWS: '2000',
+      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '64',
+      WORKER_MAX_CONCURRENT_ACTIVITIES: '20',
+      WORKER_MAX_HEAP_MB: '2048',
+    });
+    expect(config.worker).toEqual({ maxCachedWorkflows: 2000, maxConcurrentWorkflowTasks: 64, maxConcurrentActivities: 20, maxHeapMb: 2048 });
+    expect(loadConfig({ ...base, WORKER_MAX_CACHED_WORKFLOWS: '16' }).worker.maxConcurrentWorkflowTasks).toBe(16);
+    expect(loadConfig({ ...base, WORKER_MAX_CACHED_WORKFLOWS: '0' }).worker).toMatchObject({ maxCachedWorkflows: 0, maxConcurrentWorkflowTasks: 40 });
+    expect(workerNodeOptions({ WORKER_MAX_HEAP_MB: '768' })).toEqual(['--max-old-space-size=768']);
+  });
+
+  it('names every bad worker setting in one error', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ ...base, WORKER_MAX_CACHED_WORKFLOWS: '1', WORKER_MAX_CONCURRENT_ACTIVITIES: 'many', WORKER_MAX_HEAP_MB: '64' });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems.join('\n');
+    expect(problems).toContain('WORKER_MAX_CACHED_WORKFLOWS must be 0 (no cache: every workflow task replays) or at least 2');
+    expect(problems).toContain('WORKER_MAX_CONCURRENT_ACTIVITIES must be an integer between 1 and 10000, got "many"');
+    expect(problems).toContain('WORKER_MAX_HEAP_MB must be an integer between 256 and 65536, got "64"');
+    expect(() => loadConfig({ ...base, WORKER_MAX_CACHED_WORKFLOWS: '20', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40' })).toThrow(
+      /WORKER_MAX_CONCURRENT_WORKFLOW_TASKS \(40\) must not exceed WORKER_MAX_CACHED_WORKFLOWS \(20\)/,
+    );
+    expect(() => workerNodeOptions({ WORKER_MAX_HEAP_MB: 'lots' })).toThrow(/WORKER_MAX_HEAP_MB must be an integer/);
   });
 });

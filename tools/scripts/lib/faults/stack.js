@@ -125,7 +125,9 @@ class Stack {
 
   spawnNode(name, entry, env) {
     const out = fs.openSync(path.join(this.logsDir, `${name}.log`), 'a');
-    const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/scripts/lib/register-aliases.js'), path.join(ROOT, entry)], {
+    // The worker's heap limit (WORKER_MAX_HEAP_MB) is a node option: applied where the process starts, as npm start does.
+    const nodeOptions = entry.startsWith('dist/apps/worker/') ? require(path.join(ROOT, 'dist/libs/config/src')).workerNodeOptions(env) : [];
+    const child = spawn(process.execPath, [...nodeOptions, '-r', path.join(ROOT, 'tools/scripts/lib/register-aliases.js'), path.join(ROOT, entry)], {
       cwd: ROOT,
       env,
       stdio: ['ignore', out, out],
