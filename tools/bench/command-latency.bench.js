@@ -58,7 +58,9 @@ const cpuMs = (pid) => {
 
 const runProcess = (entry, env, ready) =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', path.join(ROOT, 'tools/scripts/lib/register-aliases.js'), path.join(ROOT, entry)], {
+    // The worker's heap limit (WORKER_MAX_HEAP_MB) is a node option: applied here, as npm start does.
+    const nodeOptions = entry.startsWith('dist/apps/worker/') ? require(path.join(ROOT, 'dist/libs/config/src')).workerNodeOptions(env) : [];
+    const child = spawn(process.execPath, [...nodeOptions, '-r', path.join(ROOT, 'tools/scripts/lib/register-aliases.js'), path.join(ROOT, entry)], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,6 +15,7 @@ import { RecordKeepingModule } from './record-keeping.module';
 import { loadCourseWorkflows } from './workflow-bundle';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 /**
  * Measured (`npm run bench:open-courses`, README: Sizing the worker): live heap of one cached course run
@@ -23,7 +24,6 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 const MB_PER_CACHED_RUN = 3;
 const WORKFLOW_THREAD_BASE_MB = 40;
 const HEAP_HEADROOM = 1.5;
-export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 /** Runs the Temporal worker for the lifetime of the Nest application context. */
 @Injectable()

@@ -8,7 +8,7 @@
  */
 const path = require('node:path');
 const { ROOT } = require('./setup');
-const { Stack, waitUntil, alive } = require('./faults/stack');
+const { Stack, waitUntil } = require('./faults/stack');
 const { findTemporalServer, startTemporalCluster, allocatePorts } = require('./temporal-server');
 const { freePort, sleep } = require('./ports');
 
@@ -66,13 +66,10 @@ class ClusterStack extends Stack {
       numHistoryShards: this.numHistoryShards,
       log: this.log,
     });
-    this.temporal = { pid: null };
   }
 
   async stopTemporal() {
-    const cluster = this.cluster;
-    this.temporal = null;
-    if (cluster) await cluster.stop();
+    if (this.cluster) await this.cluster.stop();
   }
 
   /**
@@ -159,30 +156,9 @@ class ClusterStack extends Stack {
     if (child.exitCode === null && child.signalCode === null) await this.kill(name);
   }
 
-  killAllSync() {
-    for (const [name, child] of Object.entries(this.children)) {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-      this.children[name] = null;
-    }
-    for (const service of Object.values(this.cluster?.processes ?? {})) {
-      if (service.pid && alive(service.pid)) {
-        try {
-          process.kill(service.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    }
-    const temporal = this.temporal;
-    this.temporal = null; // the base class would signal a dev server's pid
-    super.killAllSync();
-    this.temporal = temporal;
+  /** The four Temporal services' processes (the newest of each, after restarts). */
+  temporalPids() {
+    return Object.values(this.cluster?.processes ?? {}).map((service) => service.pid).filter(Boolean);
   }
 }
 

@@ -104,6 +104,11 @@ class Stack {
     if (t) await t.stop();
   }
 
+  /** The Temporal server's processes, for the exit handler. */
+  temporalPids() {
+    return this.temporal?.pid ? [this.temporal.pid] : [];
+  }
+
   get temporalAddress() {
     return `127.0.0.1:${this.ports.temporal}`;
   }
@@ -164,8 +169,7 @@ class Stack {
 
   /** Synchronous, for exit handlers: kills every process this stack started. Safe to call twice. */
   killAllSync() {
-    for (const name of ['api', 'worker']) {
-      const child = this.children[name];
+    for (const child of Object.values(this.children)) {
       if (child && child.exitCode === null && child.signalCode === null) {
         try {
           process.kill(-child.pid, 'SIGKILL');
@@ -174,9 +178,10 @@ class Stack {
         }
       }
     }
-    if (this.temporal?.pid && alive(this.temporal.pid)) {
+    for (const pid of this.temporalPids()) {
+      if (!alive(pid)) continue;
       try {
-        process.kill(this.temporal.pid, 'SIGKILL');
+        process.kill(pid, 'SIGKILL');
       } catch {
         /* gone */
       }
