@@ -292,6 +292,25 @@ const waitForServices = async ({ address, namespace, timeoutMs = 90000 }) => {
   }
 };
 
+/** Waits until the Temporal database holds the cluster's metadata record (written by the first service to start). */
+const waitForClusterMetadata = async (temporalDbUrl, timeoutMs = 60000) => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const db = new Client({ connectionString: temporalDbUrl });
+    try {
+      await db.connect();
+      const { rowCount } = await db.query('SELECT 1 FROM cluster_metadata_info LIMIT 1');
+      if (rowCount > 0) return;
+    } catch {
+      /* not yet */
+    } finally {
+      await db.end().catch(() => undefined);
+    }
+    if (Date.now() > deadline) throw new Error(`the Temporal cluster metadata was not written within ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+};
+
 /**
  * Starts the four Temporal services as separate processes against our PostgreSQL and resolves once
  * the frontend serves the namespace with the search attributes. `restart(service)` and `restartAll()`
@@ -320,19 +339,26 @@ const startTemporalCluster = async ({ binaries, pg, adminUrl, dir, ports, namesp
     await ensureNamespace({ address, namespace, log });
     await waitForServices({ address, namespace });
   };
+  const exitedEarly = (service) =>
+    processes[service].exited.then(({ code, signal }) => {
+      throw new Error(`Temporal ${service} exited during start-up (${signal ?? code}); see ${path.join(logDir, `${service}.log`)}`);
+    });
+  /**
+   * History first, the others once the cluster's metadata record exists: on a new schema every process
+   * writes that record at start, and two writing it at once conflict (the loser exits).
+   */
+  const launchAll = async () => {
+    const [first, ...rest] = SERVICES;
+    launch(first);
+    await Promise.race([waitForClusterMetadata(adminUrl.replace(/\/[^/]*$/, `/${DATABASES.temporal}`)), exitedEarly(first)]);
+    for (const service of rest) launch(service);
+    await Promise.race([ready(), ...SERVICES.map(exitedEarly)]);
+  };
   const started = Date.now();
-  for (const service of SERVICES) launch(service);
   try {
-    await Promise.race([
-      ready(),
-      ...SERVICES.map((service) =>
-        processes[service].exited.then(({ code, signal }) => {
-          throw new Error(`Temporal ${service} exited during start-up (${signal ?? code}); see ${path.join(logDir, `${service}.log`)}`);
-        }),
-      ),
-    ]);
+    await launchAll();
   } catch (error) {
-    await Promise.all(SERVICES.map((service) => processes[service].kill()));
+    await Promise.all(Object.values(processes).map((service) => service.kill()));
     throw error;
   }
   log(`Temporal cluster (${SERVICES.join(', ')}) ready on ${address} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -358,8 +384,7 @@ const startTemporalCluster = async ({ binaries, pg, adminUrl, dir, ports, namesp
     restartAll: async ({ downMs = 0 } = {}) => {
       await stopAll();
       if (downMs > 0) await sleep(downMs);
-      for (const service of SERVICES) launch(service);
-      await ready();
+      await launchAll();
     },
     stop: stopAll,
   };
