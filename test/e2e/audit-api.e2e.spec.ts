@@ -1,13 +1,7 @@
 import type { DataSource } from 'typeorm';
-import {
-  CheckpointSigner,
-  EventStore,
-  integrateLedger,
-  PROJECTIONS,
-  runProjection,
-  verifyInclusion,
-} from '@care/event-store';
+import { CheckpointSigner, EventStore, verifyInclusion } from '@care/event-store';
 import { at, determineEligible, eventsOf, mdmaDosingStart, mdmaPrepared, mdmaScreening } from '../../libs/protocol/src/testing/course.fixtures';
+import { catchUpReadModels } from '../support/read-models';
 import { http, startTestStack, type TestStack } from '../support/test-stack';
 
 /**
@@ -90,8 +84,7 @@ describe('auditors API and worklist (HTTP)', () => {
     await writeFixtureCourse(stack.db, 'fx-a', 'site-a');
     await writeFixtureCourse(stack.db, 'fx-b', 'site-b');
     dosedAt = await writeDosingCourse(stack.db, 'fx-dosing');
-    for (const p of PROJECTIONS) await runProjection(stack.db, p);
-    await integrateLedger(stack.db, signer, { origin: stack.config.ledger.origin });
+    await catchUpReadModels(stack.db, signer, stack.config.ledger.origin, [`course-${apiCourse}`, 'course-fx-a', 'course-fx-b', 'course-fx-dosing']);
   });
   afterAll(async () => stack?.stop());
 
