@@ -274,6 +274,8 @@ describe('the web console', () => {
     const manifestation = page.getByTestId('signature-manifestation');
     await expect(manifestation.textContent()).resolves.toContain('Pat Physician');
     await expect(manifestation.textContent()).resolves.toContain('approval');
+    // The fields of the record signed (the protocol's derived ones are not among them).
+    await expect(page.getByTestId('signature-manifestation-fields').textContent()).resolves.toContain('eligible, performedAt');
     await checkPage(page, '11-audit-entry');
     await page.goto('/console/audit/verify');
     await page.getByRole('button', { name: /Verify/ }).first().click();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { signedRecords } from '@care/protocol';
 import { http, startTestStack, type TestStack } from '../support/test-stack';
 
 const sha256 = (record: unknown): string => createHash('sha256').update(canonicalize(record)!, 'utf8').digest('hex');
@@ -63,6 +64,9 @@ describe('e-signatures', () => {
     // The client may not choose the record hash: only the API computes it.
     const forged = await send(await coordinator(), { type: 'RecordEligibilityCriterion', data: { ...criterionData, signature: { meaning: 'authorship', recordHash: 'a'.repeat(64) } } });
     expect(forged.status).toBe(400);
+    // Nor which fields the record has.
+    const fields = await send(await coordinator(), { type: 'RecordEligibilityCriterion', data: { ...criterionData, signature: { meaning: 'authorship', signedFields: ['outcome'] } } });
+    expect(fields.status).toBe(400);
   });
 
   it('stores the manifestation with the hash of the exact record signed, and shows it in responses and exports', async () => {
@@ -77,12 +81,13 @@ describe('e-signatures', () => {
       signedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/),
       meaning: 'authorship',
       recordHash: sha256({ ...criterionData, performedAt }),
+      signedFields: ['criterionId', 'evidence', 'outcome', 'performedAt'],
     };
     expect(res.body.events[0].data.signature).toEqual(manifestation);
     const [row] = await stack.db.query(`SELECT data, stream_version FROM es.events WHERE stream_id = $1 AND event_type = 'EligibilityCriterionRecorded'`, [`course-${courseId}`]);
     expect(row.data.signature).toEqual(manifestation);
-    // Anyone can recompute the hash from the stored record.
-    const record = Object.fromEntries(Object.entries(row.data as Record<string, unknown>).filter(([k]) => k !== 'signature'));
+    // Anyone can recompute the hash from the stored record: its signed fields.
+    const record = Object.fromEntries(row.data.signature.signedFields.map((k: string) => [k, row.data[k]]));
     expect(sha256(record)).toBe(row.data.signature.recordHash);
 
     const state = await http(stack.baseUrl, 'GET', `/courses/${courseId}`, { token: await coordinator() });
@@ -135,5 +140,16 @@ describe('e-signatures', () => {
       signature: { signerId: 'u-tess', meaning: 'authorship' },
       voidedSignature: { signerId: 'u-tess', recordHash: sha256(signedAssessment) },
     });
+  });
+
+  it('links every signature of the course to its stored record: the hash recomputes from the events as stored', async () => {
+    const rows = (await stack.db.query(
+      `SELECT event_type, stream_version::int AS version, data, metadata FROM es.events WHERE stream_id = $1 ORDER BY stream_version`,
+      [`course-${courseId}`],
+    )) as { event_type: string; version: number; data: Record<string, unknown>; metadata: { commandId?: string } }[];
+    const records = signedRecords(rows.map((r) => ({ type: r.event_type, streamVersion: r.version, data: r.data, metadata: r.metadata })));
+    // The criterion, the checklist (one signature over three events), the assessment and its correction (which adds the voided signature).
+    expect(records.map((r) => r.streamVersions.length)).toEqual([1, 3, 1, 1]);
+    for (const r of records) expect({ versions: r.streamVersions, hash: sha256(r.record) }).toEqual({ versions: r.streamVersions, hash: r.manifestation.recordHash });
   });
 });

@@ -17,10 +17,12 @@ export type CommandMetadata = {
  * An e-signature request, sent in `data.signature` of any command except StartCourse. The decider checks
  * only that it is present and states the meaning the protocol requires; the API re-authenticates the
  * signer before the command reaches the decider. The event stores the manifestation (signer, name, time, meaning).
- * `recordHash` is set by the API (never by the client): the SHA-256 of the canonical JSON of the command's
- * data without `signature`, linking the signature to the exact record signed (§11.70).
+ * `recordHash` and `signedFields` are set by the API (never by the client): the SHA-256 of the canonical
+ * JSON of the command's data without `signature`, linking the signature to the exact record signed
+ * (§11.70), and the names of the fields that record has, so that it can be rebuilt from the stored event
+ * beside the fields the decider derives (see signed-record.ts).
  */
-export type SignatureInput = { meaning: string; recordHash?: string };
+export type SignatureInput = { meaning: string; recordHash?: string; signedFields?: string[] };
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 /**

@@ -1,4 +1,4 @@
-import type { CourseCommand } from './command';
+import type { CourseCommand, SignatureInput } from './command';
 import { completeCourse, correctEvent, withdrawCourse } from './areas/closing/closing.decide';
 import {
   administerDose,
@@ -46,6 +46,17 @@ export type DecideOptions = {
    */
   clinicalTimeRules?: boolean;
 };
+
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+/** The API's linking fields, when given, are a SHA-256 hex digest and the record's field names (which need the hash). */
+const namesSignedRecord = ({ recordHash, signedFields }: SignatureInput): boolean =>
+  (recordHash === undefined || /^[0-9a-f]{64}$/.test(recordHash)) &&
+  (signedFields === undefined ||
+    (recordHash !== undefined &&
+      Array.isArray(signedFields) &&
+      signedFields.length <= 64 &&
+      signedFields.every((f) => typeof f === 'string' && FIELD_NAME.test(f)) &&
+      new Set(signedFields).size === signedFields.length));
 
 /** Refusals that apply before any step-specific rule. Order matters: never reveal another site's course. */
 const preconditions = (command: CourseCommand, state: CourseState, options: DecideOptions): Rejection | ProtocolDefinition => {
@@ -95,7 +106,7 @@ const preconditions = (command: CourseCommand, state: CourseState, options: Deci
     }
   }
   const given = 'signature' in command.data ? command.data.signature : undefined;
-  if (given?.recordHash !== undefined && !/^[0-9a-f]{64}$/.test(given.recordHash)) {
+  if (given && !namesSignedRecord(given)) {
     return reject('SIGNATURE_REQUIRED', 'The signature does not name the record signed.', { meaning: given.meaning });
   }
   const needsConsent = !ALLOWED_BEFORE_CONSENT.includes(command.type);

@@ -60,6 +60,7 @@ export const emit = <T extends CourseEventType>(command: CourseCommand, type: T,
           signedAt: command.metadata.now,
           meaning: signature.meaning,
           ...(signature.recordHash !== undefined ? { recordHash: signature.recordHash } : {}),
+          ...(signature.signedFields !== undefined ? { signedFields: [...signature.signedFields] } : {}),
         },
       }
     : data;

@@ -17,8 +17,12 @@ export type EventMetadata = {
   commandId?: string;
 };
 
-/** Part 11 §11.50 manifestation: who signed (id and printed name), when (UTC) and what the signature means. */
-export type SignatureManifestation = { signerId: string; printedName: string; signedAt: string; meaning: string; recordHash?: string };
+/**
+ * Part 11 §11.50 manifestation: who signed (id and printed name), when (UTC) and what the signature means;
+ * §11.70 linking: the hash of the record signed and the fields of the event's data that record is made of
+ * (`signedFields`; absent on events signed before it, whose record is the data without `signature`).
+ */
+export type SignatureManifestation = { signerId: string; printedName: string; signedAt: string; meaning: string; recordHash?: string; signedFields?: string[] };
 type Signed = { signature?: SignatureManifestation };
 /** A step entered more than the protocol's `lateEntryAfterMinutes` after it happened: why, and how late. */
 export type LateEntry = { reason: string; minutesAfter: number };

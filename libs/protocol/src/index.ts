@@ -19,6 +19,7 @@ export * from './event';
 export * from './evolve';
 export * from './parse-command';
 export * from './rejection';
+export * from './signed-record';
 export * from './state';
 export { describeStep, dueKeyOf, type AvailableSteps, type BlockedStep, type DueDate, type Step } from './step';
 export * from './text/storable-text';

@@ -32,6 +32,21 @@ describe('e-signature manifestation', () => {
     expect(next.signatures[String(next.version)]).toMatchObject({ meaning: 'authorship', recordHash: HASH });
   });
 
+  it("keeps the API's names of the record's fields, and refuses names that are not field names or come without the hash", () => {
+    const state = given(start(MDMA), consent());
+    const withFields = (signature: Record<string, unknown>) => {
+      const command = signedAssessment();
+      (command.data as { signature: unknown }).signature = { meaning: 'authorship', ...signature };
+      return command;
+    };
+    const fields = ['instrument', 'performedAt', 'timepoint', 'values'];
+    const [event] = acceptedEvents(state, withFields({ recordHash: HASH, signedFields: fields }));
+    expect((event!.data as { signature: unknown }).signature).toMatchObject({ recordHash: HASH, signedFields: fields });
+    for (const bad of [{ signedFields: fields }, { recordHash: HASH, signedFields: ['values', 'values'] }, { recordHash: HASH, signedFields: ['a.b'] }, { recordHash: HASH, signedFields: 'values' }]) {
+      expect(rejectionOf(decide(withFields(bad), state))).toBe('SIGNATURE_REQUIRED');
+    }
+  });
+
   it('refuses a record hash that is not a SHA-256 hex digest', () => {
     const state = given(start(MDMA), consent());
     const bad = signedAssessment();

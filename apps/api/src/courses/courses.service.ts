@@ -33,9 +33,10 @@ import {
   type CourseCommand,
   type CourseState,
   type Rejection,
+  type SignatureInput,
   type StartCourse,
 } from '@care/protocol';
-import { signedRecordHash } from '@care/crypto';
+import { signatureLink } from '@care/crypto';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/token-verifier';
 import { ApiError, type ErrorBody } from '../errors/api-error';
@@ -264,7 +265,7 @@ export class CoursesService {
    * exact record signed is fixed by its hash (§11.70), which the decider stores in the manifestation.
    */
   private async signIfAsked(principal: Principal, courseId: string, command: CourseCommand, correlationId: string): Promise<void> {
-    const data = command.data as Record<string, unknown> & { signature?: { meaning: string; recordHash?: string } };
+    const data = command.data as Record<string, unknown> & { signature?: SignatureInput };
     if (!data.signature) return;
     const maxAgeSeconds = this.config.signatures.maxAuthAgeMinutes * 60;
     const age = principal.authTime === null ? null : Date.now() / 1000 - principal.authTime;
@@ -276,7 +277,7 @@ export class CoursesService {
     // The signed record names when the step happened (left out, the decider would default to the entry
     // time, and the stored data would no longer be the data signed).
     Object.assign(data, withClinicalTime(command.type, data, new Date().toISOString()));
-    data.signature = { meaning: data.signature.meaning, recordHash: signedRecordHash(data) };
+    data.signature = { meaning: data.signature.meaning, ...signatureLink(data) };
   }
 
   /**

@@ -5,7 +5,8 @@ type Props = { signature: SignatureManifestation; testId: string; voided?: boole
 
 /**
  * A signature as Part 11 §11.50 asks it to be shown: the signer's printed name, the date and time of
- * signing and what the signature means, with the hash of the record it covers.
+ * signing and what the signature means, with the hash of the record it covers and that record's fields
+ * (the rest of the entry's data was derived by the protocol, not signed).
  */
 export const SignatureBlock = ({ signature, testId, voided = false }: Props) => (
   <div className={`card ${voided ? 'notice-warning' : ''}`} data-testid={testId}>
@@ -26,6 +27,12 @@ export const SignatureBlock = ({ signature, testId, voided = false }: Props) => 
       <dd data-testid={`${testId}-meaning`}>{signature.meaning}</dd>
       <dt>Record hash</dt>
       <dd>{signature.recordHash ? <code className="small">{signature.recordHash}</code> : <span className="muted">not recorded (signed before record hashes were kept)</span>}</dd>
+      {signature.signedFields ? (
+        <>
+          <dt>Fields signed</dt>
+          <dd data-testid={`${testId}-fields`}>{signature.signedFields.join(', ')}</dd>
+        </>
+      ) : null}
     </dl>
   </div>
 );

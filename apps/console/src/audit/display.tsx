@@ -45,6 +45,7 @@ export const asSignature = (value: unknown): SignatureManifestation | null => {
     signedAt: s['signedAt'],
     meaning: s['meaning'],
     ...(isText(s['recordHash']) ? { recordHash: s['recordHash'] } : {}),
+    ...(Array.isArray(s['signedFields']) && s['signedFields'].every(isText) ? { signedFields: s['signedFields'] } : {}),
   };
 };
 

@@ -1,4 +1,4 @@
-import { signedRecordHash } from '@care/crypto';
+import { signatureLink } from '@care/crypto';
 import { decide, evolve, initialState, withClinicalTime, type CourseCommand, type CourseEvent, type CourseState } from '@care/protocol';
 import {
   at,
@@ -29,7 +29,7 @@ const asSent = (command: CourseCommand): CourseCommand => {
   const data = { ...(command.data as Record<string, unknown>) } as Record<string, unknown> & { signature?: { meaning: string } };
   if (!data.signature) return command;
   const timed = withClinicalTime(command.type, data, command.metadata.now);
-  return { ...command, data: { ...timed, signature: { meaning: data.signature.meaning, recordHash: signedRecordHash(timed) } } } as CourseCommand;
+  return { ...command, data: { ...timed, signature: { meaning: data.signature.meaning, ...signatureLink(timed) } } } as CourseCommand;
 };
 
 /** Plays `commands` through the decider (a StartCourse first), the course pinned to protocol `version` if given; throws on a refusal. */
