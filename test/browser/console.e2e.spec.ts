@@ -276,6 +276,10 @@ describe('the web console', () => {
     await expect(manifestation.textContent()).resolves.toContain('approval');
     // The fields of the record signed (the protocol's derived ones are not among them).
     await expect(page.getByTestId('signature-manifestation-fields').textContent()).resolves.toContain('eligible, performedAt');
+    // The service rebuilds the signed record from the stored event and the browser hashes it again.
+    await page.getByRole('button', { name: 'Check the signature against the record' }).click();
+    await expect(page.getByTestId('signature-link-result').textContent()).resolves.toContain('The signature covers this record');
+    await expect(page.getByTestId('signature-link-browser').textContent()).resolves.toBe('passed');
     await checkPage(page, '11-audit-entry');
     await page.goto('/console/audit/verify');
     await page.getByRole('button', { name: /Verify/ }).first().click();

@@ -41,6 +41,7 @@ describe('route x role x site matrix', () => {
     'GET /courses/:courseId': (site) => (site === 'own' ? { status: 200, check: (b) => expect(b.courseId).toBe(courseId) } : { status: 404 }),
     'GET /courses/:courseId/events': (site) => (site === 'own' ? { status: 200, check: (b) => expect(b.events.length).toBeGreaterThan(0) } : { status: 404 }),
     'GET /courses/:courseId/fhir': (site) => (site === 'own' ? { status: 200, check: (b) => expect(b.resourceType).toBe('Bundle') } : { status: 404 }),
+    'GET /courses/:courseId/signatures': (site) => (site === 'own' ? { status: 200, check: (b) => expect(b).toMatchObject({ courseId, siteId: OWN }) } : { status: 404 }),
     'GET /protocols': () => ({ status: 200, check: (b) => expect(b.protocols.map((p: any) => p.id)).toContain('mdma-at-ptsd') }),
     'GET /protocols/:protocolId/versions/:version': () => ({ status: 200, check: (b) => expect(b).toMatchObject({ id: 'mdma-at-ptsd', version: 2 }) }),
     'GET /worklist': (site) => ({ status: 200, check: (b) => expect(b.siteId).toBe(site === 'own' ? OWN : OTHER) }),

@@ -152,4 +152,23 @@ describe('e-signatures', () => {
     expect(records.map((r) => r.streamVersions.length)).toEqual([1, 3, 1, 1]);
     for (const r of records) expect({ versions: r.streamVersions, hash: sha256(r.record) }).toEqual({ versions: r.streamVersions, hash: r.manifestation.recordHash });
   });
+
+  it('GET /courses/:courseId/signatures checks every signature against its record, for the course\'s site only, and logs the read', async () => {
+    const auditor = await stack.token({ sub: 'u-audrey', name: 'Audrey Auditor', role: 'auditor', site: 'site-a' });
+    const res = await http(stack.baseUrl, 'GET', `/courses/${courseId}/signatures`, { token: auditor, headers: { 'x-request-id': 'sign-check' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ courseId, siteId: 'site-a', summary: { signatures: 4, matching: 4, differing: 0, withoutRecordHash: 0 } });
+    const [criterion, checklist, assessment, correction] = res.body.signatures;
+    expect(criterion).toMatchObject({ eventType: 'EligibilityCriterionRecorded', printedName: 'Casey Coordinator', meaning: 'authorship', result: 'matches', voidedByVersion: null });
+    expect(checklist).toMatchObject({ signedFields: ['criteria', 'performedAt'], result: 'matches' });
+    expect(checklist.eventIds).toHaveLength(3);
+    // The corrected assessment's signature is void from the correction on, which signs the correction itself.
+    expect(assessment).toMatchObject({ eventType: 'AssessmentRecorded', voidedByVersion: correction.streamVersions[0] });
+    expect(correction).toMatchObject({ eventType: 'EventCorrected', signerId: 'u-tess', result: 'matches', voidedByVersion: null });
+    for (const s of res.body.signatures) expect(s.recomputedHash).toBe(s.recordHash);
+    const [logged] = await stack.db.query(`SELECT resource, course_id, outcome, actor_site FROM audit.access_log WHERE correlation_id = 'sign-check'`);
+    expect(logged).toEqual({ resource: 'course-signatures', course_id: courseId, outcome: 'ok', actor_site: 'site-a' });
+    const elsewhere = await stack.token({ sub: 'u-bo', name: 'Bo Auditor', role: 'auditor', site: 'site-b' });
+    expect((await http(stack.baseUrl, 'GET', `/courses/${courseId}/signatures`, { token: elsewhere })).status).toBe(404);
+  });
 });

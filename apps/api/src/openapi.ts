@@ -34,6 +34,7 @@ const withCourseLinks = (doc: OpenAPIObject): OpenAPIObject => {
   const onCourse = {
     GetCourse: { route: '/courses/{courseId}', method: 'get' as const, parameters: { courseId: course } },
     GetCourseEvents: { route: '/courses/{courseId}/events', method: 'get' as const, parameters: { courseId: course } },
+    CheckCourseSignatures: { route: '/courses/{courseId}/signatures', method: 'get' as const, parameters: { courseId: course } },
     SubmitCommand: { route: '/courses/{courseId}/commands', method: 'post' as const, parameters: { courseId: course } },
   };
   const link = (spec: { route: string; method: 'get' | 'post'; parameters: Record<string, string> }, description: string) => {
@@ -49,6 +50,7 @@ const withCourseLinks = (doc: OpenAPIObject): OpenAPIObject => {
   addLinks('/courses', 'post', '201', {
     GetCourse: link(onCourse.GetCourse, 'The course just started.'),
     GetCourseEvents: link(onCourse.GetCourseEvents, 'Its recorded history.'),
+    CheckCourseSignatures: link(onCourse.CheckCourseSignatures, 'Its e-signatures, checked against their records.'),
     SubmitCommand: link(onCourse.SubmitCommand, 'Its next step.'),
   });
   addLinks('/courses/{courseId}/commands', 'post', '200', {
@@ -57,6 +59,7 @@ const withCourseLinks = (doc: OpenAPIObject): OpenAPIObject => {
       'What became of this command (its Command-Id).',
     ),
     GetCourse: link({ ...onCourse.GetCourse, parameters: { courseId: '$request.path.courseId' } }, 'The course after the step.'),
+    CheckCourseSignatures: link({ ...onCourse.CheckCourseSignatures, parameters: { courseId: '$request.path.courseId' } }, 'Its signatures, the one just given included.'),
   });
   return doc;
 };

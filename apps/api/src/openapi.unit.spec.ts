@@ -103,10 +103,10 @@ describe('the other request bodies and query strings in the OpenAPI document (zo
     expect(names).toEqual(expect.arrayContaining(['courseId', 'patientRef', 'from', 'to', 'cursor', 'limit']));
   });
 
-  it('links a started course to its other operations, and a command to its status,, by operation ids that exist', () => {
+  it('links a started course to its other operations, and a command to its status, by operation ids that exist', () => {
     const operationIds = new Set(Object.values(doc.paths).flatMap((item: any) => Object.values(item).map((op: any) => op.operationId)));
     const links = doc.paths['/courses'].post.responses['201'].links;
-    expect(Object.keys(links).sort()).toEqual(['GetCourse', 'GetCourseEvents', 'SubmitCommand']);
+    expect(Object.keys(links).sort()).toEqual(['CheckCourseSignatures', 'GetCourse', 'GetCourseEvents', 'SubmitCommand']);
     for (const l of Object.values(links) as { operationId: string; parameters: Record<string, string> }[]) {
       expect(operationIds.has(l.operationId)).toBe(true);
       expect(l.parameters).toEqual({ courseId: '$response.body#/courseId' });
@@ -114,6 +114,7 @@ describe('the other request bodies and query strings in the OpenAPI document (zo
     const fromCommand = doc.paths['/courses/{courseId}/commands'].post.responses['200'].links;
     expect(fromCommand.GetCommandStatus.parameters).toEqual({ courseId: '$request.path.courseId', commandId: '$response.header.Command-Id' });
     expect(operationIds.has(fromCommand.GetCommandStatus.operationId)).toBe(true);
+    expect(operationIds.has(fromCommand.CheckCourseSignatures.operationId)).toBe(true);
   });
 
 });

@@ -7,21 +7,30 @@ import type { SignatureManifestation } from './event';
  */
 
 /** A stored event as the event store or the API returns it. */
-export type StoredEvent = { type: string; streamVersion: number; data: Record<string, unknown>; metadata: { commandId?: string } };
+export type StoredCourseEvent = { type: string; streamVersion: number; data: Record<string, unknown>; metadata: { commandId?: string } };
 
 /** One signature and the record it signed: several events when one signed step recorded several (a checklist). */
-export type SignedRecord = { streamVersions: number[]; manifestation: SignatureManifestation; record: Record<string, unknown> };
+export type SignedRecord = {
+  streamVersions: number[];
+  manifestation: SignatureManifestation;
+  record: Record<string, unknown>;
+  /**
+   * The other way to read a one-criterion event signed before `signedFields` existed: as a checklist of
+   * one (`RecordEligibilityCriteria`), which the event alone cannot tell from `RecordEligibilityCriterion`.
+   */
+  alternative?: Record<string, unknown>;
+};
 
 /** The fields of one criterion in `RecordEligibilityCriteria`'s `criteria`, as its events store them. */
 const CRITERION_FIELDS = ['criterionId', 'outcome', 'evidence'];
 
-const manifestationOf = (event: StoredEvent): SignatureManifestation | undefined => event.data['signature'] as SignatureManifestation | undefined;
+const manifestationOf = (event: StoredCourseEvent): SignatureManifestation | undefined => event.data['signature'] as SignatureManifestation | undefined;
 
 const pick = (data: Record<string, unknown>, fields: string[]): Record<string, unknown> =>
   Object.fromEntries(fields.filter((f) => data[f] !== undefined).map((f) => [f, data[f]]));
 
 /** The record of one signed step from its events (in stream order); `signedFields` names its fields, else it is all but the signature. */
-const recordOf = (events: StoredEvent[], manifestation: SignatureManifestation): Record<string, unknown> => {
+const recordOf = (events: StoredCourseEvent[], manifestation: SignatureManifestation): Record<string, unknown> => {
   const first = events[0]!.data;
   const checklist = events[0]!.type === 'EligibilityCriterionRecorded' && (manifestation.signedFields?.includes('criteria') ?? events.length > 1);
   if (!checklist) return pick(first, manifestation.signedFields ?? Object.keys(first).filter((f) => f !== 'signature'));
@@ -38,8 +47,8 @@ const recordOf = (events: StoredEvent[], manifestation: SignatureManifestation):
  * (no `signedFields`) are rebuilt from all their data but the signature, which is what was hashed then for
  * steps whose event stores exactly what was sent.
  */
-export const signedRecords = (events: StoredEvent[]): SignedRecord[] => {
-  const steps: { events: StoredEvent[]; manifestation: SignatureManifestation }[] = [];
+export const signedRecords = (events: StoredCourseEvent[]): SignedRecord[] => {
+  const steps: { events: StoredCourseEvent[]; manifestation: SignatureManifestation }[] = [];
   for (const event of events) {
     const manifestation = manifestationOf(event);
     if (!manifestation) continue;
@@ -54,5 +63,13 @@ export const signedRecords = (events: StoredEvent[]): SignedRecord[] => {
     if (sameStep) last.events.push(event);
     else steps.push({ events: [event], manifestation });
   }
-  return steps.map((s) => ({ streamVersions: s.events.map((e) => e.streamVersion), manifestation: s.manifestation, record: recordOf(s.events, s.manifestation) }));
+  return steps.map((s) => {
+    const ambiguous = s.events.length === 1 && s.events[0]!.type === 'EligibilityCriterionRecorded' && s.manifestation.signedFields === undefined;
+    return {
+      streamVersions: s.events.map((e) => e.streamVersion),
+      manifestation: s.manifestation,
+      record: recordOf(s.events, s.manifestation),
+      ...(ambiguous ? { alternative: recordOf(s.events, { ...s.manifestation, signedFields: ['criteria', ...Object.keys(s.events[0]!.data).filter((f) => f !== 'signature' && !CRITERION_FIELDS.includes(f))] }) } : {}),
+    };
+  });
 };

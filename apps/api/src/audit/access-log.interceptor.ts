@@ -10,6 +10,7 @@ import { AuditService } from './audit.service';
 const LOGGED_ROUTES: Record<string, string> = {
   '/courses/:courseId': 'course',
   '/courses/:courseId/events': 'course-events',
+  '/courses/:courseId/signatures': 'course-signatures',
   '/courses/:courseId/commands/:commandId': 'course-command',
 };
 

@@ -48,6 +48,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, Permission | typeof PUBL
   'GET /courses/:courseId/commands/:commandId': 'course:command',
   'GET /courses/:courseId/events': 'course:read',
   'GET /courses/:courseId/fhir': 'course:read',
+  'GET /courses/:courseId/signatures': 'course:read',
   'GET /worklist': 'worklist:read',
   'GET /protocols': 'protocol:read',
   'GET /protocols/:protocolId/versions/:version': 'protocol:read',

@@ -94,6 +94,18 @@ export class CoursesController {
     return this.courses.state(principal, courseId);
   }
 
+  @Get(':courseId/signatures')
+  @ApiOperation({
+    summary: 'Every e-signature of the course, checked against its record (21 CFR 11.70).',
+    description:
+      "For each signed step: the manifestation (signer, printed name, time, meaning), the fields of the record signed, the hash the manifestation carries and the hash of the record rebuilt from the stored events (SHA-256 of its RFC 8785 JSON), and `result`: `matches`, `differs`, or `no_record_hash` for signatures made before record hashes were kept. A signature voided by a correction names the correction's stream version. Recorded in the access log like any read of the course.",
+  })
+  @ApiResponse({ status: 200, description: 'The signatures in stream order, with a summary.' })
+  @ApiResponse({ status: 404, description: 'No such course at your sites.' })
+  signatures(@CurrentPrincipal() principal: Principal, @Param('courseId') courseId: string) {
+    return this.courses.signatures(principal, courseId);
+  }
+
   @Get(':courseId/events')
   @ApiOperation({ summary: "The course's recorded history, read from the event store." })
   async events(@CurrentPrincipal() principal: Principal, @Param('courseId') courseId: string) {

@@ -19,6 +19,7 @@ import {
   type CommandResult,
   type CourseWorkflowInput,
   type RecordedEvent,
+  type SignatureCheck,
 } from '@care/contracts';
 import { EventStore, type StoredEvent } from '@care/event-store';
 import {
@@ -48,6 +49,7 @@ import { foldCourse } from './course-record';
 import { ActiveCourses } from './active-courses.service';
 import { CourseSites } from './course-sites';
 import { HTTP_COMMAND_TYPES } from './command-types';
+import { checkSignatures } from './signature-check';
 
 const COURSE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const COMMAND_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -300,6 +302,11 @@ export class CoursesService {
     const started = events[0];
     if (!started || !principal.sites.includes(String(started.data['siteId']))) throw ApiError.notFound();
     return events;
+  }
+
+  /** Every e-signature of the course with the hash of its record recomputed from the stored events (§11.70). */
+  async signatures(principal: Principal, courseId: string): Promise<SignatureCheck> {
+    return checkSignatures(courseId, await this.events(principal, courseId), new Date().toISOString());
   }
 
   private parseCommand(body: unknown, principal: Principal, correlationId: string, commandId: string): CourseCommand {

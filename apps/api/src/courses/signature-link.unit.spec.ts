@@ -1,5 +1,5 @@
 import { signedRecordHash } from '@care/crypto';
-import { signedRecords, type StoredEvent } from '@care/protocol';
+import { signedRecords, type StoredCourseEvent } from '@care/protocol';
 import { at, cmd, consent, criterion, MDMA, signed, start } from '../../../../libs/protocol/src/testing/course.fixtures';
 import { completeCourses, recordOf, safetyCourse } from '../fhir/testing/course-records';
 
@@ -7,8 +7,8 @@ import { completeCourses, recordOf, safetyCourse } from '../fhir/testing/course-
  * Part 11 §11.70: the hash in a signature manifestation is recomputable from the stored record. The
  * courses are made as the API makes them (signature link added before the decider) by the real decider.
  */
-const asStored = (events: { type: string; streamVersion: number; data: Record<string, unknown>; metadata: Record<string, unknown> }[]): StoredEvent[] =>
-  events.map((e) => ({ type: e.type, streamVersion: e.streamVersion, data: e.data, metadata: e.metadata as StoredEvent['metadata'] }));
+const asStored = (events: { type: string; streamVersion: number; data: Record<string, unknown>; metadata: Record<string, unknown> }[]): StoredCourseEvent[] =>
+  events.map((e) => ({ type: e.type, streamVersion: e.streamVersion, data: e.data, metadata: e.metadata as StoredCourseEvent['metadata'] }));
 
 const checklistCourse = () =>
   recordOf([

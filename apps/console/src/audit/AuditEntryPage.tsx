@@ -8,6 +8,7 @@ import { asSignature, AUDIT_READ, Moment, roleLabel, Value } from './display';
 import { entryLookupPath, type EntryState } from './entryLink';
 import { ProofSection } from './ProofSection';
 import { SignatureBlock } from './SignatureBlock';
+import { SignatureLinkSection } from './SignatureLinkSection';
 import type { AuditEntry, Page } from './types';
 
 /** One audit-trail entry, handed over by the list or found again from the URL (see entryLink.ts). */
@@ -54,7 +55,14 @@ const EntryDetail = ({ entry }: { entry: AuditEntry }) => {
       <h2>Why</h2>
       <p data-testid="entry-why">{entry.why ?? <span className="muted">No reason is recorded for this entry.</span>}</p>
       <h2>Signature</h2>
-      {signature ? <SignatureBlock signature={signature} testId="signature-manifestation" /> : <p data-testid="entry-unsigned">This entry is not signed.</p>}
+      {signature ? (
+        <>
+          <SignatureBlock signature={signature} testId="signature-manifestation" />
+          <SignatureLinkSection entry={entry} />
+        </>
+      ) : (
+        <p data-testid="entry-unsigned">This entry is not signed.</p>
+      )}
       {voided ? (
         <>
           <h2>Voided signature</h2>
