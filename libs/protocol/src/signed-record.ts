@@ -26,6 +26,9 @@ const CRITERION_FIELDS = ['criterionId', 'outcome', 'evidence'];
 
 const manifestationOf = (event: StoredCourseEvent): SignatureManifestation | undefined => event.data['signature'] as SignatureManifestation | undefined;
 
+/** A checklist's record fields as they were hashed before `signedFields`: `criteria` and the step's own fields. */
+const checklistFieldsOf = (first: Record<string, unknown>): string[] => ['criteria', ...Object.keys(first).filter((f) => f !== 'signature' && !CRITERION_FIELDS.includes(f))];
+
 const pick = (data: Record<string, unknown>, fields: string[]): Record<string, unknown> =>
   Object.fromEntries(fields.filter((f) => data[f] !== undefined).map((f) => [f, data[f]]));
 
@@ -35,7 +38,7 @@ const recordOf = (events: StoredCourseEvent[], manifestation: SignatureManifesta
   const checklist = events[0]!.type === 'EligibilityCriterionRecorded' && (manifestation.signedFields?.includes('criteria') ?? events.length > 1);
   if (!checklist) return pick(first, manifestation.signedFields ?? Object.keys(first).filter((f) => f !== 'signature'));
   // One signed step, one event per criterion: the step's `criteria` in the events' order, its other fields from any event.
-  const shared = manifestation.signedFields ?? ['criteria', ...Object.keys(first).filter((f) => f !== 'signature' && !CRITERION_FIELDS.includes(f))];
+  const shared = manifestation.signedFields ?? checklistFieldsOf(first);
   return Object.fromEntries(
     shared.map((f) => [f, f === 'criteria' ? events.map((e) => pick(e.data, CRITERION_FIELDS)) : first[f]]).filter(([, v]) => v !== undefined),
   );
@@ -69,7 +72,7 @@ export const signedRecords = (events: StoredCourseEvent[]): SignedRecord[] => {
       streamVersions: s.events.map((e) => e.streamVersion),
       manifestation: s.manifestation,
       record: recordOf(s.events, s.manifestation),
-      ...(ambiguous ? { alternative: recordOf(s.events, { ...s.manifestation, signedFields: ['criteria', ...Object.keys(s.events[0]!.data).filter((f) => f !== 'signature' && !CRITERION_FIELDS.includes(f))] }) } : {}),
+      ...(ambiguous ? { alternative: recordOf(s.events, { ...s.manifestation, signedFields: checklistFieldsOf(s.events[0]!.data) }) } : {}),
     };
   });
 };

@@ -6,7 +6,7 @@ import type { Check } from './proof';
 import { checkRecordHash } from './signature-link';
 import type { AuditEntry } from './types';
 
-type Checked = { item: SignatureCheckItem | null; inBrowser: Check | 'spans-entries' };
+type Checked = { item: SignatureCheckItem | null; inBrowser: Check | 'spans-entries' | 'fields-not-named' };
 
 const RESULT_TEXT: Record<SignatureCheckItem['result'], string> = {
   matches: 'The signature covers this record: the hash of the record as stored is the hash that was signed.',
@@ -19,6 +19,7 @@ const IN_BROWSER_TEXT: Record<Checked['inBrowser'], string> = {
   failed: 'FAILED',
   unavailable: 'could not run in this browser (it needs a secure connection)',
   'spans-entries': 'not run here: the step signed several entries at once, which the service puts together',
+  'fields-not-named': 'not run here: the signature was made before the fields signed were recorded with it',
 };
 
 /**
@@ -33,7 +34,8 @@ export const SignatureLinkSection = ({ entry }: { entry: AuditEntry }) => {
       const check = (await api<SignatureCheck>(`/courses/${encodeURIComponent(courseId ?? '')}/signatures`)).body;
       const item = check.signatures.find((s) => s.streamVersions.includes(entry.streamVersion)) ?? null;
       if (!item) return { item, inBrowser: 'failed' };
-      const inBrowser = item.eventIds.length > 1 ? 'spans-entries' : await checkRecordHash(entry.what.data, item.signedFields, item.recordHash);
+      const inBrowser =
+        item.eventIds.length > 1 ? 'spans-entries' : item.signedFields === null ? 'fields-not-named' : await checkRecordHash(entry.what.data, item.signedFields, item.recordHash);
       return { item, inBrowser };
     },
   });

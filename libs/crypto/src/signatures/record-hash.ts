@@ -4,7 +4,7 @@ import canonicalize from 'canonicalize';
 /**
  * SHA-256 (hex) of the exact record a person signs: the command's data without its `signature`,
  * as RFC 8785 canonical JSON (§11.70 linking). The protocol rebuilds that record from the stored
- * event(s) with `signedRecordOf`, so anyone can recompute the hash.
+ * event(s) with `signedRecords` (libs/protocol), so anyone can recompute the hash.
  */
 export const signedRecordHash = (data: Record<string, unknown>): string => {
   const record = Object.fromEntries(Object.entries(data).filter(([key]) => key !== 'signature'));
